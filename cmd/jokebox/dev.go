@@ -1,0 +1,10 @@
+package main
+
+import (
+	"context"
+	"errors"
+)
+
+func runDev(ctx context.Context, c *cli, args []string) error {
+	return errors.New("not implemented yet")
+}
