@@ -1,0 +1,246 @@
+package alexa
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// RequestType names the kind of request Alexa sends.
+type RequestType string
+
+// Request types jokebox handles.
+const (
+	LaunchRequest          RequestType = "LaunchRequest"
+	IntentRequest          RequestType = "IntentRequest"
+	SessionEndedRequest    RequestType = "SessionEndedRequest"
+	PlaybackStarted        RequestType = "AudioPlayer.PlaybackStarted"
+	PlaybackFinished       RequestType = "AudioPlayer.PlaybackFinished"
+	PlaybackStopped        RequestType = "AudioPlayer.PlaybackStopped"
+	PlaybackNearlyFinished RequestType = "AudioPlayer.PlaybackNearlyFinished"
+	PlaybackFailed         RequestType = "AudioPlayer.PlaybackFailed"
+	PlayCommandIssued      RequestType = "PlaybackController.PlayCommandIssued"
+	PauseCommandIssued     RequestType = "PlaybackController.PauseCommandIssued"
+	NextCommandIssued      RequestType = "PlaybackController.NextCommandIssued"
+	PreviousCommandIssued  RequestType = "PlaybackController.PreviousCommandIssued"
+	ExceptionEncountered   RequestType = "System.ExceptionEncountered"
+)
+
+// IsPlayback reports whether t is a request sent without a session, whose
+// response may hold only AudioPlayer directives: no speech, card, reprompt
+// or shouldEndSession.
+func (t RequestType) IsPlayback() bool {
+	switch t {
+	case LaunchRequest, IntentRequest, SessionEndedRequest:
+		return false
+	}
+	return true
+}
+
+// Request is the envelope Alexa posts to a skill.
+type Request struct {
+	Version string   `json:"version"`
+	Session *Session `json:"session,omitempty"` // absent on playback requests
+	Context Context  `json:"context"`
+	Request Body     `json:"request"`
+}
+
+// Session is present on LaunchRequest, IntentRequest and SessionEndedRequest.
+type Session struct {
+	New         bool        `json:"new"`
+	SessionID   string      `json:"sessionId"`
+	Application Application `json:"application"`
+}
+
+// Application identifies the skill a request is for.
+type Application struct {
+	ApplicationID string `json:"applicationId"`
+}
+
+// Context is the device's state, present on every request.
+type Context struct {
+	System      System            `json:"System"`
+	AudioPlayer *AudioPlayerState `json:"AudioPlayer,omitempty"`
+}
+
+// System describes the skill, device and user.
+type System struct {
+	Application Application `json:"application"`
+	Device      Device      `json:"device"`
+}
+
+// Device is the device a request came from.
+type Device struct {
+	DeviceID            string              `json:"deviceId"`
+	SupportedInterfaces SupportedInterfaces `json:"supportedInterfaces"`
+}
+
+// SupportedInterfaces lists what the device can do; a nil member is absent.
+type SupportedInterfaces struct {
+	AudioPlayer *struct{} `json:"AudioPlayer,omitempty"`
+	Display     *struct{} `json:"Display,omitempty"`
+	APL         *struct{} `json:"Alexa.Presentation.APL,omitempty"`
+}
+
+// PlayerActivity is the state of the device's audio player.
+type PlayerActivity string
+
+// Player activities.
+const (
+	Idle           PlayerActivity = "IDLE"
+	Paused         PlayerActivity = "PAUSED"
+	Playing        PlayerActivity = "PLAYING"
+	BufferUnderrun PlayerActivity = "BUFFER_UNDERRUN"
+	Finished       PlayerActivity = "FINISHED"
+	Stopped        PlayerActivity = "STOPPED"
+)
+
+// AudioPlayerState is context.AudioPlayer: what this skill last played on the
+// device.
+type AudioPlayerState struct {
+	Token                string         `json:"token,omitempty"`
+	OffsetInMilliseconds int64          `json:"offsetInMilliseconds"`
+	PlayerActivity       PlayerActivity `json:"playerActivity,omitempty"`
+}
+
+// Body is the request proper. Which fields are set depends on Type.
+type Body struct {
+	Type      RequestType `json:"type"`
+	RequestID string      `json:"requestId"`
+	Timestamp string      `json:"timestamp"`
+	Locale    string      `json:"locale,omitempty"`
+
+	Intent *Intent `json:"intent,omitempty"` // IntentRequest
+	Reason string  `json:"reason,omitempty"` // SessionEndedRequest
+
+	Token                string `json:"token,omitempty"`                // AudioPlayer.*
+	OffsetInMilliseconds int64  `json:"offsetInMilliseconds,omitempty"` // AudioPlayer.*
+
+	Error                *Error            `json:"error,omitempty"`                // PlaybackFailed, ExceptionEncountered, SessionEnded
+	CurrentPlaybackState *AudioPlayerState `json:"currentPlaybackState,omitempty"` // PlaybackFailed
+	Cause                *Cause            `json:"cause,omitempty"`                // ExceptionEncountered
+}
+
+// Intent is what the user asked for.
+type Intent struct {
+	Name  string          `json:"name"`
+	Slots map[string]Slot `json:"slots,omitempty"`
+}
+
+// Slot is one filled or empty slot of an intent.
+type Slot struct {
+	Name  string `json:"name"`
+	Value string `json:"value,omitempty"`
+}
+
+// Error describes a playback failure or an exception.
+type Error struct {
+	Type    string `json:"type"`
+	Message string `json:"message"`
+}
+
+// Cause names the request that caused a System.ExceptionEncountered.
+type Cause struct {
+	RequestID string `json:"requestId"`
+}
+
+// ErrInvalid reports a request that is not a well-formed Alexa request.
+var ErrInvalid = errors.New("invalid alexa request")
+
+// ErrWrongSkill reports a request for another skill than the configured one.
+var ErrWrongSkill = errors.New("request for another skill")
+
+// MaxRequestSize bounds a request body; real ones are a few kilobytes.
+const MaxRequestSize = 128 << 10
+
+// Limits on fields that jokebox copies into tokens, logs or speech.
+const (
+	maxToken     = 1024
+	maxSlotValue = 256
+)
+
+// Decode parses and validates an Alexa request. Every error wraps
+// ErrInvalid.
+func Decode(b []byte) (*Request, error) {
+	if len(b) > MaxRequestSize {
+		return nil, fmt.Errorf("%w: body of %d bytes", ErrInvalid, len(b))
+	}
+	var r Request
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// Validate checks what jokebox relies on.
+func (r *Request) Validate() error {
+	switch {
+	case r.Request.Type == "":
+		return fmt.Errorf("%w: no request type", ErrInvalid)
+	case r.Context.System.Application.ApplicationID == "" && (r.Session == nil || r.Session.Application.ApplicationID == ""):
+		return fmt.Errorf("%w: no application ID", ErrInvalid)
+	case r.Request.Type == IntentRequest && (r.Request.Intent == nil || r.Request.Intent.Name == ""):
+		return fmt.Errorf("%w: intent request without an intent", ErrInvalid)
+	case len(r.Request.Token) > maxToken:
+		return fmt.Errorf("%w: token of %d bytes", ErrInvalid, len(r.Request.Token))
+	case r.Context.AudioPlayer != nil && len(r.Context.AudioPlayer.Token) > maxToken:
+		return fmt.Errorf("%w: player token of %d bytes", ErrInvalid, len(r.Context.AudioPlayer.Token))
+	case r.Request.OffsetInMilliseconds < 0 || (r.Context.AudioPlayer != nil && r.Context.AudioPlayer.OffsetInMilliseconds < 0):
+		return fmt.Errorf("%w: negative offset", ErrInvalid)
+	}
+	if r.Request.Intent != nil {
+		for name, s := range r.Request.Intent.Slots {
+			if len(s.Value) > maxSlotValue {
+				return fmt.Errorf("%w: slot %.32q value of %d bytes", ErrInvalid, name, len(s.Value))
+			}
+		}
+	}
+	return nil
+}
+
+// ApplicationID is the skill the request is for. Playback requests have no
+// session, so it is read from the context first.
+func (r *Request) ApplicationID() string {
+	if id := r.Context.System.Application.ApplicationID; id != "" {
+		return id
+	}
+	if r.Session != nil {
+		return r.Session.Application.ApplicationID
+	}
+	return ""
+}
+
+// Player returns context.AudioPlayer, or a zero state when absent.
+func (r *Request) Player() AudioPlayerState {
+	if r.Context.AudioPlayer == nil {
+		return AudioPlayerState{}
+	}
+	return *r.Context.AudioPlayer
+}
+
+// SlotValue returns the value of a slot of the request's intent, or "".
+func (r *Request) SlotValue(name string) string {
+	if r.Request.Intent == nil {
+		return ""
+	}
+	return r.Request.Intent.Slots[name].Value
+}
+
+// Time parses request.timestamp (ISO 8601 in UTC).
+func (r *Request) Time() (time.Time, error) {
+	return time.Parse(time.RFC3339, r.Request.Timestamp)
+}
+
+// IsWarmup reports whether a payload is jokebox's warm-up call rather than
+// an Alexa request: {"jokebox":"warmup"}.
+func IsWarmup(payload []byte) bool {
+	return bytes.Equal(bytes.TrimSpace(payload), WarmupPayload)
+}
+
+// WarmupPayload is what the rotator sends to warm the skill function.
+var WarmupPayload = []byte(`{"jokebox":"warmup"}`)
