@@ -2,13 +2,60 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+
+	"github.com/jokebox/jokebox/shared/config"
+	"github.com/jokebox/jokebox/shared/index"
 )
 
+// runReindex reconciles the manifest with a full listing, keeping order.
 func runReindex(ctx context.Context, c *cli, args []string) error {
-	return errors.New("not implemented yet")
+	fs := newFlags(c, "reindex")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return reconcile(ctx, c, false)
 }
 
+// runRotate reconciles and reshuffles, like the scheduled rotator, and
+// warms the skill function when JOKEBOX_SKILL_FUNCTION is set.
 func runRotate(ctx context.Context, c *cli, args []string) error {
-	return errors.New("not implemented yet")
+	fs := newFlags(c, "rotate")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	a, err := newApp(ctx, c, config.NeedBucket)
+	if err != nil {
+		return err
+	}
+	res, err := a.Rotator().Handle(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "rotated: manifest v%d, %d entries in %d playlists, %d rejected (added %d, removed %d), skill warmed: %v\n",
+		res.Version, res.Entries, res.Playlists, res.Rejected, res.Added, res.Removed, res.Warmed)
+	return nil
+}
+
+func reconcile(ctx context.Context, c *cli, shuffle bool) error {
+	a, err := newApp(ctx, c, config.NeedBucket)
+	if err != nil {
+		return err
+	}
+	m, sum, err := a.Indexer().Reconcile(ctx, index.ReconcileOptions{
+		Shuffle: shuffle,
+		Progress: func(stage string, done, total int) {
+			if total > 0 {
+				fmt.Fprintf(c.stderr, "%s %d/%d\n", stage, done, total)
+			} else {
+				fmt.Fprintf(c.stderr, "%s %d objects\n", stage, done)
+			}
+		},
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "manifest v%d: %d entries in %d playlists, %d rejected (added %d, updated %d, removed %d)\n",
+		m.Version, len(m.Entries), len(m.Playlists), len(m.Rejected), sum.Added, sum.Updated, sum.Removed)
+	return nil
 }

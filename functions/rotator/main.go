@@ -1,0 +1,30 @@
+// Command rotator is the scheduled Lambda function that reconciles the
+// manifest with the bucket, reshuffles it and warms the skill. The logic is
+// in shared/index.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/jokebox/jokebox/shared/app"
+	"github.com/jokebox/jokebox/shared/config"
+)
+
+func main() {
+	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	cfg, err := config.Load(os.Getenv, config.NeedBucket|config.NeedSkillFunction)
+	if err != nil {
+		log.Error("start", "err", err)
+		os.Exit(1)
+	}
+	a, err := app.New(context.Background(), cfg, log)
+	if err != nil {
+		log.Error("start", "err", err)
+		os.Exit(1)
+	}
+	lambda.Start(a.Rotator().Handle)
+}

@@ -1,0 +1,76 @@
+// Package app assembles jokebox's production parts from configuration: the
+// same store, indexer and skill for the Lambda functions, `jokebox serve`,
+// `jokebox dev` and the CLI.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/jokebox/jokebox/shared/config"
+	"github.com/jokebox/jokebox/shared/index"
+	"github.com/jokebox/jokebox/shared/skill"
+	"github.com/jokebox/jokebox/shared/store"
+)
+
+// App holds the AWS clients and the parts built on them.
+type App struct {
+	Config config.Config
+	AWS    aws.Config
+	S3     *s3.Client
+	Store  *store.Store
+	Log    *slog.Logger
+}
+
+// New builds the clients and the store.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	awsCfg, err := config.AWS(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return FromAWS(cfg, awsCfg, log), nil
+}
+
+// FromAWS builds the parts on an existing AWS configuration.
+func FromAWS(cfg config.Config, awsCfg aws.Config, log *slog.Logger) *App {
+	s3c := s3.NewFromConfig(awsCfg, cfg.S3Options)
+	var ssmc store.SSM
+	if cfg.ManifestParam != "" {
+		ssmc = ssm.NewFromConfig(awsCfg)
+	}
+	return &App{Config: cfg, AWS: awsCfg, S3: s3c, Store: store.New(s3c, ssmc, cfg.Bucket, cfg.ManifestParam, log), Log: log}
+}
+
+// Indexer returns the indexer.
+func (a *App) Indexer() *index.Indexer {
+	return index.New(a.S3, a.Store, a.Config.Bucket, a.Log)
+}
+
+// Skill returns the skill handler, signing URLs with the configured
+// lifetime.
+func (a *App) Skill() (*skill.Handler, error) {
+	endpoint := a.Config.Endpoint
+	if a.AWS.BaseEndpoint != nil && endpoint == "" {
+		endpoint = *a.AWS.BaseEndpoint
+	}
+	signer, err := store.NewPresigner(a.AWS.Credentials, store.PresignOptions{
+		Region: a.AWS.Region, Bucket: a.Config.Bucket, Endpoint: endpoint, PathStyle: a.Config.PathStyle, TTL: a.Config.URLTTL,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("url signer: %w", err)
+	}
+	return skill.New(a.Store, signer, skill.Config{
+		SkillID: a.Config.SkillID, Continuous: a.Config.Continuous, ManifestTTL: a.Config.ManifestTTL, Welcome: a.Config.Welcome,
+	}, a.Log)
+}
+
+// Rotator returns the rotator, warming the configured skill function.
+func (a *App) Rotator() *index.Rotator {
+	return index.NewRotator(a.Indexer(), lambda.NewFromConfig(a.AWS), a.Config.SkillFunction, a.Log)
+}

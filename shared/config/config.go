@@ -1,0 +1,132 @@
+// Package config reads jokebox's configuration from the environment and
+// builds the AWS clients every program shares. It is the one place that
+// knows the variable names.
+package config
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// Config is jokebox's configuration. Each program uses the part it needs.
+type Config struct {
+	Bucket        string        // JOKEBOX_BUCKET (required)
+	ManifestParam string        // JOKEBOX_MANIFEST_PARAM: SSM parameter for the pointer; "" keeps it in S3
+	SkillFunction string        // JOKEBOX_SKILL_FUNCTION: what the rotator warms
+	PathStyle     bool          // JOKEBOX_S3_PATH_STYLE=true for emulators
+	SkillID       string        // JOKEBOX_SKILL_ID: refuse requests for other skills
+	URLTTL        time.Duration // JOKEBOX_URL_TTL, default 1h
+	Continuous    bool          // JOKEBOX_CONTINUOUS, default false
+	ManifestTTL   time.Duration // JOKEBOX_MANIFEST_TTL, default 60s
+	// Welcome overrides the welcome line: JOKEBOX_WELCOME (all locales),
+	// JOKEBOX_WELCOME_ES (a language), JOKEBOX_WELCOME_ES_MX (a locale).
+	Welcome map[string]string
+	// Endpoint is AWS_ENDPOINT_URL, for emulators; "" for AWS.
+	Endpoint string
+	Region   string // AWS_REGION
+}
+
+// Requirement says which variables a program needs.
+type Requirement int
+
+// What a program needs beyond the bucket.
+const (
+	NeedBucket Requirement = 1 << iota
+	NeedSkillFunction
+)
+
+// Defaults for optional variables.
+const (
+	DefaultURLTTL      = time.Hour
+	DefaultManifestTTL = 60 * time.Second
+)
+
+// Load reads the configuration. The error names every missing or malformed
+// variable at once.
+func Load(getenv func(string) string, need Requirement) (Config, error) {
+	c := Config{
+		Bucket:        getenv("JOKEBOX_BUCKET"),
+		ManifestParam: getenv("JOKEBOX_MANIFEST_PARAM"),
+		SkillFunction: getenv("JOKEBOX_SKILL_FUNCTION"),
+		SkillID:       getenv("JOKEBOX_SKILL_ID"),
+		Endpoint:      getenv("AWS_ENDPOINT_URL"),
+		Region:        getenv("AWS_REGION"),
+		URLTTL:        DefaultURLTTL,
+		ManifestTTL:   DefaultManifestTTL,
+		Welcome:       map[string]string{},
+	}
+	var missing, bad []string
+	if need&NeedBucket != 0 && c.Bucket == "" {
+		missing = append(missing, "JOKEBOX_BUCKET")
+	}
+	if need&NeedSkillFunction != 0 && c.SkillFunction == "" {
+		missing = append(missing, "JOKEBOX_SKILL_FUNCTION")
+	}
+	boolVar := func(name string, dst *bool) {
+		if v := getenv(name); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				bad = append(bad, fmt.Sprintf("%s=%q is not true or false", name, v))
+			}
+			*dst = b
+		}
+	}
+	durVar := func(name string, dst *time.Duration, lo, hi time.Duration) {
+		if v := getenv(name); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < lo || d > hi {
+				bad = append(bad, fmt.Sprintf("%s=%q is not a duration between %v and %v", name, v, lo, hi))
+				return
+			}
+			*dst = d
+		}
+	}
+	boolVar("JOKEBOX_S3_PATH_STYLE", &c.PathStyle)
+	boolVar("JOKEBOX_CONTINUOUS", &c.Continuous)
+	durVar("JOKEBOX_URL_TTL", &c.URLTTL, time.Minute, 7*24*time.Hour)
+	durVar("JOKEBOX_MANIFEST_TTL", &c.ManifestTTL, 0, 24*time.Hour)
+	if v := getenv("JOKEBOX_WELCOME"); v != "" {
+		c.Welcome[""] = v
+	}
+	for _, l := range []string{"es", "en", "es-ES", "es-MX", "es-US", "en-US", "en-GB"} {
+		if v := getenv("JOKEBOX_WELCOME_" + strings.ToUpper(strings.ReplaceAll(l, "-", "_"))); v != "" {
+			c.Welcome[l] = v
+		}
+	}
+	var errs []string
+	if len(missing) > 0 {
+		errs = append(errs, "missing "+strings.Join(missing, ", "))
+	}
+	errs = append(errs, bad...)
+	if len(errs) > 0 {
+		return c, errors.New("configuration: " + strings.Join(errs, "; "))
+	}
+	return c, nil
+}
+
+// AWS loads the AWS configuration (region, credentials, AWS_ENDPOINT_URL)
+// the standard way.
+func AWS(ctx context.Context, c Config) (aws.Config, error) {
+	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return cfg, fmt.Errorf("aws configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	return cfg, nil
+}
+
+// S3Options applies the configuration's S3 settings to a client.
+func (c Config) S3Options(o *s3.Options) {
+	o.UsePathStyle = c.PathStyle
+	o.DisableLogOutputChecksumValidationSkipped = true
+}

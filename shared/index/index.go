@@ -1,0 +1,216 @@
+// Package index keeps the manifest in line with the bucket: the indexer
+// applies S3 event notifications delivered through SQS, and the rotator
+// reconciles with a full listing and reshuffles.
+//
+// Events only name keys. For each key the indexer observes the bucket's
+// current state (HeadObject, then a ranged GetObject of new content) inside
+// the store's update, so duplicated, reordered or stale events cannot make
+// the manifest disagree with the bucket.
+package index
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/jokebox/jokebox/shared/audio"
+	"github.com/jokebox/jokebox/shared/manifest"
+	"github.com/jokebox/jokebox/shared/store"
+)
+
+// Objects is what the indexer needs of an S3 client.
+type Objects interface {
+	HeadObject(context.Context, *s3.HeadObjectInput, ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
+	GetObject(context.Context, *s3.GetObjectInput, ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+	ListObjectsV2(context.Context, *s3.ListObjectsV2Input, ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
+}
+
+// Updater publishes manifest versions; *store.Store is one.
+type Updater interface {
+	Update(ctx context.Context, fn store.UpdateFunc, opt store.UpdateOptions) (*manifest.Manifest, error)
+}
+
+// Indexer turns observations of the bucket into manifest versions.
+type Indexer struct {
+	objects Objects
+	store   Updater
+	bucket  string
+	log     *slog.Logger
+
+	// Concurrency bounds the S3 requests made at once for one batch.
+	Concurrency int
+}
+
+// New returns an indexer for bucket.
+func New(objects Objects, st Updater, bucket string, log *slog.Logger) *Indexer {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Indexer{objects: objects, store: st, bucket: bucket, log: log, Concurrency: 16}
+}
+
+// Indexable reports whether the indexer looks at key at all: audio by its
+// extension, outside jokebox's own prefix.
+func Indexable(key string) bool {
+	return !strings.HasPrefix(key, manifest.Prefix) && audio.Playable(key)
+}
+
+// Apply observes the current state of keys and publishes a manifest that
+// matches it. It returns the keys it could not observe (they are left as
+// they were) and the error that stopped it, if any.
+func (ix *Indexer) Apply(ctx context.Context, keys []string) (failed map[string]error, m *manifest.Manifest, err error) {
+	probes := newProbeCache()
+	m, err = ix.store.Update(ctx, func(ctx context.Context, m *manifest.Manifest) error {
+		changes, f := ix.observe(ctx, m, keys, probes)
+		failed = f
+		if len(changes) == 0 {
+			return store.ErrUnchanged
+		}
+		if sum := m.Apply(changes, rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))); !sum.Changed() {
+			return store.ErrUnchanged
+		}
+		return nil
+	}, store.UpdateOptions{})
+	return failed, m, err
+}
+
+// observe looks at each key's current state in the bucket and returns the
+// changes that bring m in line with it, skipping keys m already has as they
+// are. Keys whose state could not be read are returned with their errors.
+func (ix *Indexer) observe(ctx context.Context, m *manifest.Manifest, keys []string, probes *probeCache) ([]manifest.Change, map[string]error) {
+	type result struct {
+		change *manifest.Change
+		err    error
+	}
+	results := make([]result, len(keys))
+	ix.each(ctx, len(keys), func(i int) {
+		key := keys[i]
+		head, err := ix.objects.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &ix.bucket, Key: &key})
+		if isNotFound(err) {
+			c := manifest.Remove(key)
+			results[i] = result{change: &c}
+			return
+		}
+		if err != nil {
+			results[i] = result{err: fmt.Errorf("head %s: %w", key, err)}
+			return
+		}
+		etag := strings.Trim(aws.ToString(head.ETag), `"`)
+		if m.Known(key, etag) {
+			return
+		}
+		c, err := probes.get(key, etag, func() (manifest.Change, error) {
+			return ix.probe(ctx, key, etag, aws.ToInt64(head.ContentLength))
+		})
+		results[i] = result{change: &c, err: err}
+	})
+	var changes []manifest.Change
+	var failed map[string]error
+	for i, r := range results {
+		switch {
+		case r.err != nil:
+			if failed == nil {
+				failed = map[string]error{}
+			}
+			failed[keys[i]] = r.err
+		case r.change != nil:
+			changes = append(changes, *r.change)
+		}
+	}
+	return changes, failed
+}
+
+// probe reads the head of an object and decides whether it is playable.
+func (ix *Indexer) probe(ctx context.Context, key, etag string, size int64) (manifest.Change, error) {
+	if size == 0 {
+		_, err := audio.Probe(key, nil, 0)
+		return manifest.Reject(manifest.Rejection{Key: key, ETag: etag, Reason: audio.Reason(err)}), nil
+	}
+	out, err := ix.objects.GetObject(ctx, &s3.GetObjectInput{
+		Bucket: &ix.bucket, Key: &key, IfMatch: aws.String(`"` + etag + `"`),
+		Range: aws.String(fmt.Sprintf("bytes=0-%d", audio.HeadSize-1)),
+	})
+	if isNotFound(err) {
+		return manifest.Remove(key), nil
+	}
+	if isStatus(err, http.StatusPreconditionFailed) {
+		return manifest.Change{}, fmt.Errorf("read %s: %w", key, errReplaced)
+	}
+	if err != nil {
+		return manifest.Change{}, fmt.Errorf("read %s: %w", key, err)
+	}
+	defer out.Body.Close()
+	head, err := io.ReadAll(io.LimitReader(out.Body, audio.HeadSize))
+	if err != nil {
+		return manifest.Change{}, fmt.Errorf("read %s: %w", key, err)
+	}
+	info, err := audio.Probe(key, head, size)
+	if err != nil {
+		ix.log.InfoContext(ctx, "rejected", "key", key, "reason", audio.Reason(err))
+		return manifest.Reject(manifest.Rejection{Key: key, Size: size, ETag: etag, Reason: audio.Reason(err)}), nil
+	}
+	return manifest.Upsert(manifest.Entry{Key: key, Size: size, ETag: etag, Title: info.Title, Duration: info.Duration}), nil
+}
+
+// each runs fn(0..n-1) with at most ix.Concurrency at once.
+func (ix *Indexer) each(ctx context.Context, n int, fn func(i int)) {
+	sem := make(chan struct{}, max(ix.Concurrency, 1))
+	var wg sync.WaitGroup
+	for i := range n {
+		if ctx.Err() != nil {
+			break
+		}
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			fn(i)
+		})
+	}
+	wg.Wait()
+}
+
+// probeCache remembers probe results by key and ETag across the retries of
+// one update, so losing a race costs HEADs but not another download.
+type probeCache struct {
+	mu sync.Mutex
+	m  map[string]manifest.Change
+}
+
+func newProbeCache() *probeCache { return &probeCache{m: map[string]manifest.Change{}} }
+
+func (p *probeCache) get(key, etag string, probe func() (manifest.Change, error)) (manifest.Change, error) {
+	id := etag + "\x00" + key
+	p.mu.Lock()
+	c, ok := p.m[id]
+	p.mu.Unlock()
+	if ok {
+		return c, nil
+	}
+	c, err := probe()
+	if err == nil {
+		p.mu.Lock()
+		p.m[id] = c
+		p.mu.Unlock()
+	}
+	return c, err
+}
+
+// errReplaced reports an object that was replaced while it was being read.
+var errReplaced = errors.New("object replaced while indexing")
+
+func isNotFound(err error) bool { return isStatus(err, http.StatusNotFound) }
+
+func isStatus(err error, code int) bool {
+	var re *awshttp.ResponseError
+	return errors.As(err, &re) && re.HTTPStatusCode() == code
+}

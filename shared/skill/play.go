@@ -1,0 +1,284 @@
+package skill
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"path"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/jokebox/jokebox/shared/alexa"
+	"github.com/jokebox/jokebox/shared/manifest"
+)
+
+// request is one request being answered.
+type request struct {
+	*alexa.Request
+	ctx context.Context
+	h   *Handler
+	say *Phrases
+}
+
+// cursor is a place in a playlist of a manifest. pos -1 is "before the
+// first entry".
+type cursor struct {
+	m   *manifest.Manifest
+	pl  *manifest.Playlist
+	pos int
+}
+
+func (c cursor) entry() *manifest.Entry { return &c.m.Entries[c.pl.Order[c.pos]] }
+
+// moved returns the cursor step entries further, wrapping around.
+func (c cursor) moved(step int) cursor {
+	n := len(c.pl.Order)
+	c.pos = ((c.pos+step)%n + n) % n
+	return c
+}
+
+// manifest returns the current manifest, or a spoken answer when there is
+// nothing to play.
+func (r *request) manifest() (*manifest.Manifest, *alexa.Response) {
+	m, err := r.h.lib.get(r.ctx)
+	switch {
+	case errors.Is(err, errNoManifest) || (err == nil && len(m.Entries) == 0):
+		return nil, r.spoken(r.say.Empty)
+	case err != nil:
+		r.h.log.ErrorContext(r.ctx, "no manifest to serve", "err", err)
+		return nil, r.spoken(r.say.Trouble)
+	}
+	if r.Context.System.Device.SupportedInterfaces.AudioPlayer == nil && !r.Request.Request.Type.IsPlayback() {
+		return nil, r.spoken(r.say.NoPlayer)
+	}
+	return m, nil
+}
+
+// spoken is a final spoken answer, or nothing for playback requests, which
+// must not speak.
+func (r *request) spoken(text string) *alexa.Response {
+	if r.Request.Request.Type.IsPlayback() {
+		return empty()
+	}
+	return speak(text)
+}
+
+// locate finds where a token points in m. ok is false when the token is not
+// ours or its playlist is gone. When the manifest changed since the token
+// was made, the token's key is looked up again; if it is gone the cursor is
+// before the first entry.
+func locate(m *manifest.Manifest, raw string) (c cursor, ok bool) {
+	t, ok := ParseToken(raw)
+	if !ok {
+		return cursor{}, false
+	}
+	for i := range m.Playlists {
+		if t.MatchesPlaylist(m.Playlists[i].Name) {
+			c = cursor{m: m, pl: &m.Playlists[i], pos: -1}
+			break
+		}
+	}
+	if c.pl == nil || len(c.pl.Order) == 0 {
+		return cursor{}, false
+	}
+	if t.Version == m.Version && t.Pos < len(c.pl.Order) && t.MatchesKey(m.Entries[c.pl.Order[t.Pos]].Key) {
+		c.pos = t.Pos
+		return c, true
+	}
+	if strings.HasPrefix(t.Key, "#") {
+		for pos, idx := range c.pl.Order {
+			if t.MatchesKey(m.Entries[idx].Key) {
+				c.pos = pos
+				return c, true
+			}
+		}
+		return c, true
+	}
+	if idx, found := m.Lookup(t.Key); found {
+		if pos, in := c.pl.Position(idx); in {
+			c.pos = pos
+		}
+	}
+	return c, true
+}
+
+// current is where the device is, from context.AudioPlayer.
+func (r *request) current(m *manifest.Manifest) (cursor, bool) {
+	return locate(m, r.Player().Token)
+}
+
+// playNext plays the entry after the device's current one in playlist name
+// ("" is the library), or a random one when the device was elsewhere.
+func (r *request) playNext(name, speech string, quiet bool) (*alexa.Response, error) {
+	m, answer := r.manifest()
+	if answer != nil {
+		return answer, nil
+	}
+	pl, ok := m.Playlist(name)
+	if !ok || len(pl.Order) == 0 {
+		pl = m.Library()
+	}
+	return r.playNextIn(m, pl, speech, quiet)
+}
+
+func (r *request) playNextIn(m *manifest.Manifest, pl *manifest.Playlist, speech string, quiet bool) (*alexa.Response, error) {
+	c, ok := r.current(m)
+	if ok && c.pl == pl {
+		c = c.moved(1)
+	} else {
+		c = cursor{m: m, pl: pl, pos: rand.IntN(len(pl.Order))}
+	}
+	if quiet {
+		speech = ""
+	}
+	return r.play(c, alexa.ReplaceAll, "", 0, false, speech)
+}
+
+// playNamed plays from the folder playlist whose name sounds like spoken.
+func (r *request) playNamed(spoken string) (*alexa.Response, error) {
+	m, answer := r.manifest()
+	if answer != nil {
+		return answer, nil
+	}
+	if pl, ok := m.FindPlaylist(spoken); ok {
+		return r.playNextIn(m, pl, fill(r.say.Playlist, pl.Name), false)
+	}
+	r.h.log.InfoContext(r.ctx, "unknown playlist", "spoken", spoken)
+	return r.playNextIn(m, m.Library(), fill(r.say.UnknownPlaylist, spoken), false)
+}
+
+// resume plays the device's current entry again at its offset, with a
+// freshly signed URL.
+func (r *request) resume() (*alexa.Response, error) {
+	m, answer := r.manifest()
+	if answer != nil {
+		return answer, nil
+	}
+	c, ok := r.current(m)
+	if !ok {
+		return r.playNextIn(m, m.Library(), "", true)
+	}
+	offset := time.Duration(r.Player().OffsetInMilliseconds) * time.Millisecond
+	if c.pos < 0 { // the entry is gone: go on with the next one
+		c, offset = c.moved(1), 0
+	}
+	return r.play(c, alexa.ReplaceAll, "", offset, false, "")
+}
+
+// step moves the device step entries (0 replays the current one).
+func (r *request) step(step int) (*alexa.Response, error) {
+	m, answer := r.manifest()
+	if answer != nil {
+		return answer, nil
+	}
+	c, ok := r.current(m)
+	if !ok {
+		return r.playNextIn(m, m.Library(), "", true)
+	}
+	if c.pos < 0 && step <= 0 {
+		step = 1
+	}
+	return r.play(c.moved(step), alexa.ReplaceAll, "", 0, false, "")
+}
+
+// enqueueNext answers PlaybackNearlyFinished: the next entry, when
+// continuous play is on.
+func (r *request) enqueueNext() (*alexa.Response, error) {
+	if !r.h.cfg.Continuous {
+		return empty(), nil
+	}
+	m, answer := r.manifest()
+	if answer != nil {
+		return answer, nil
+	}
+	c, ok := locate(m, r.Request.Request.Token)
+	if !ok {
+		return empty(), nil
+	}
+	return r.play(c.moved(1), alexa.Enqueue, r.Request.Request.Token, 0, false, "")
+}
+
+// replaceFailed answers PlaybackFailed: the same entry with a fresh URL
+// once, then the next entry.
+func (r *request) replaceFailed() (*alexa.Response, error) {
+	body := r.Request.Request
+	var typ, msg string
+	if body.Error != nil {
+		typ, msg = body.Error.Type, body.Error.Message
+	}
+	r.h.log.ErrorContext(r.ctx, "playback failed", "type", typ, "message", msg, "token", body.Token)
+	m, answer := r.manifest()
+	if answer != nil {
+		return answer, nil
+	}
+	c, ok := locate(m, body.Token)
+	if !ok {
+		return empty(), nil
+	}
+	if t, _ := ParseToken(body.Token); !t.Retry && c.pos >= 0 {
+		var offset time.Duration
+		if s := body.CurrentPlaybackState; s != nil {
+			offset = time.Duration(s.OffsetInMilliseconds) * time.Millisecond
+		}
+		return r.play(c, alexa.ReplaceAll, "", offset, true, "")
+	}
+	return r.play(c.moved(1), alexa.ReplaceAll, "", 0, false, "")
+}
+
+// play answers with a Play directive for the cursor's entry.
+func (r *request) play(c cursor, behavior alexa.PlayBehavior, previous string, offset time.Duration, retry bool, speech string) (*alexa.Response, error) {
+	e := c.entry()
+	url, err := r.h.sign.Sign(r.ctx, e.Key)
+	if err != nil {
+		r.h.log.ErrorContext(r.ctx, "cannot sign", "key", e.Key, "err", err)
+		return r.spoken(r.say.Trouble), nil
+	}
+	token := Token{Version: c.m.Version, Playlist: c.pl.Name, Pos: c.pos, Key: e.Key, Retry: retry, Nonce: newNonce()}.String()
+	subtitle := c.pl.Name
+	if subtitle == "" {
+		subtitle = manifest.Folder(e.Key)
+	}
+	meta := &alexa.Metadata{Title: Title(e), Subtitle: subtitle}
+	r.h.log.InfoContext(r.ctx, "play", "key", e.Key, "playlist", c.pl.Name, "pos", c.pos, "version", c.m.Version, "behavior", string(behavior), "type", string(r.Request.Request.Type))
+
+	resp := &alexa.Response{Version: alexa.Version}
+	resp.Response.Directives = []alexa.Directive{alexa.Play(behavior, url, token, previous, offset, meta)}
+	if !r.Request.Request.Type.IsPlayback() {
+		if speech != "" {
+			resp.Response.OutputSpeech = alexa.Speech(speech)
+		}
+		resp.Response.ShouldEndSession = alexa.Bool(true)
+	}
+	return resp, nil
+}
+
+// directives answers with directives only (a playback request).
+func (r *request) directives(d ...alexa.Directive) *alexa.Response {
+	return &alexa.Response{Version: alexa.Version, Response: alexa.ResponseBody{Directives: d}}
+}
+
+// end answers with directives and ends the session.
+func (r *request) end(d ...alexa.Directive) *alexa.Response {
+	resp := r.directives(d...)
+	if !r.Request.Request.Type.IsPlayback() {
+		resp.Response.ShouldEndSession = alexa.Bool(true)
+	}
+	return resp
+}
+
+// Title is what a screen shows for an entry: its tag title, else a tidy
+// form of its file name ("el-pez_y-el-mar.mp3" → "El pez y el mar").
+func Title(e *manifest.Entry) string {
+	if e.Title != "" {
+		return e.Title
+	}
+	base := path.Base(e.Key)
+	base = strings.TrimSuffix(base, path.Ext(base))
+	base = strings.Join(strings.FieldsFunc(base, func(r rune) bool { return r == '-' || r == '_' || r == ' ' }), " ")
+	if r, n := utf8.DecodeRuneInString(base); n > 0 {
+		base = string(unicode.ToUpper(r)) + base[n:]
+	}
+	return base
+}

@@ -1,0 +1,204 @@
+// Package skill answers Alexa requests from a cached manifest: it picks the
+// next entry for the device, signs one URL and returns AudioPlayer
+// directives. It never lists the bucket and, within the manifest TTL, makes
+// no AWS call at all: signing is local.
+//
+// The flow: Invoke decodes and validates a request (package alexa), Handle
+// checks the skill ID and dispatches on the request type, and the play
+// helpers turn the device's token into a position in a playlist (package
+// manifest) and that position into a Play directive.
+package skill
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jokebox/jokebox/shared/alexa"
+)
+
+// Signer signs a GET URL for an object key; *store.Presigner is one.
+type Signer interface {
+	Sign(ctx context.Context, key string) (string, error)
+}
+
+// Config is the skill's behaviour, from the environment.
+type Config struct {
+	// SkillID, when set, refuses requests for any other skill.
+	SkillID string
+	// Continuous enqueues the next entry when one is nearly finished;
+	// otherwise each request plays one entry.
+	Continuous bool
+	// ManifestTTL is how long a loaded manifest is used before the pointer
+	// is checked again.
+	ManifestTTL time.Duration
+	// Welcome overrides the welcome line, by locale ("es-MX"), language
+	// ("es") or "" for all.
+	Welcome map[string]string
+}
+
+// The intent and slot names of the interaction model.
+const (
+	PlayIntent   = "PlayJokeIntent"
+	PlaylistSlot = "playlist"
+)
+
+// Intents lists every intent the skill handles itself; the interaction
+// models must declare exactly these (shared/skillpkg checks it).
+func Intents() []string {
+	return []string{
+		PlayIntent,
+		"AMAZON.PauseIntent", "AMAZON.ResumeIntent", "AMAZON.NextIntent", "AMAZON.PreviousIntent",
+		"AMAZON.StartOverIntent", "AMAZON.RepeatIntent", "AMAZON.StopIntent", "AMAZON.CancelIntent",
+		"AMAZON.HelpIntent", "AMAZON.FallbackIntent", "AMAZON.LoopOnIntent", "AMAZON.LoopOffIntent",
+		"AMAZON.ShuffleOnIntent", "AMAZON.ShuffleOffIntent", "AMAZON.NavigateHomeIntent",
+	}
+}
+
+// Handler is the skill.
+type Handler struct {
+	lib    *library
+	sign   Signer
+	cfg    Config
+	speech *speech
+	log    *slog.Logger
+}
+
+// New returns a skill that reads manifests from src and signs with sign.
+func New(src ManifestSource, sign Signer, cfg Config, log *slog.Logger) (*Handler, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	sp, err := loadSpeech(cfg.Welcome)
+	if err != nil {
+		return nil, err
+	}
+	return &Handler{
+		lib:  &library{src: src, ttl: cfg.ManifestTTL, now: time.Now, log: log},
+		sign: sign, cfg: cfg, speech: sp, log: log,
+	}, nil
+}
+
+// Invoke answers one raw request: an Alexa request, or the rotator's
+// warm-up payload. It is the single entry point of the Lambda function,
+// `jokebox serve`, `jokebox dev` and `jokebox invoke`. Errors wrap
+// alexa.ErrInvalid or alexa.ErrWrongSkill when the request is at fault.
+func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	if alexa.IsWarmup(payload) {
+		return h.warm(ctx)
+	}
+	req, err := alexa.Decode(payload)
+	if err != nil {
+		h.log.WarnContext(ctx, "request refused", "err", err)
+		return nil, err
+	}
+	resp, err := h.Handle(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(resp)
+}
+
+func (h *Handler) warm(ctx context.Context) ([]byte, error) {
+	m, err := h.lib.get(ctx)
+	if err != nil && !errors.Is(err, errNoManifest) {
+		h.log.WarnContext(ctx, "warm-up could not load the manifest", "err", err)
+		return json.Marshal(map[string]any{"warm": true, "error": err.Error()})
+	}
+	var v int64
+	if m != nil {
+		v = m.Version
+	}
+	return json.Marshal(map[string]any{"warm": true, "version": v})
+}
+
+// Handle answers a decoded request.
+func (h *Handler) Handle(ctx context.Context, req *alexa.Request) (*alexa.Response, error) {
+	if id := h.cfg.SkillID; id != "" && req.ApplicationID() != id {
+		h.log.WarnContext(ctx, "request for another skill refused", "applicationId", req.ApplicationID(), "requestId", req.Request.RequestID)
+		return nil, fmt.Errorf("%w: %.100q", alexa.ErrWrongSkill, req.ApplicationID())
+	}
+	r := &request{Request: req, ctx: ctx, h: h, say: h.speech.For(req.Request.Locale)}
+	switch t := req.Request.Type; t {
+	case alexa.LaunchRequest:
+		return r.playNext("", r.say.Welcome, false)
+	case alexa.IntentRequest:
+		return r.intent(req.Request.Intent.Name)
+	case alexa.PlayCommandIssued:
+		return r.resume()
+	case alexa.PauseCommandIssued:
+		return r.directives(alexa.Stop()), nil
+	case alexa.NextCommandIssued:
+		return r.step(+1)
+	case alexa.PreviousCommandIssued:
+		return r.step(-1)
+	case alexa.PlaybackNearlyFinished:
+		return r.enqueueNext()
+	case alexa.PlaybackFailed:
+		return r.replaceFailed()
+	case alexa.ExceptionEncountered:
+		var typ, cause string
+		if e := req.Request.Error; e != nil {
+			typ = e.Type
+		}
+		if c := req.Request.Cause; c != nil {
+			cause = c.RequestID
+		}
+		h.log.ErrorContext(ctx, "alexa reported an exception", "type", typ, "causeRequestId", cause)
+		return empty(), nil
+	case alexa.PlaybackStarted, alexa.PlaybackFinished, alexa.PlaybackStopped, alexa.SessionEndedRequest:
+		h.log.InfoContext(ctx, "event", "type", string(t), "token", req.Request.Token, "offsetMs", req.Request.OffsetInMilliseconds, "reason", req.Request.Reason)
+		return empty(), nil
+	default:
+		h.log.WarnContext(ctx, "unknown request type", "type", string(t))
+		return empty(), nil
+	}
+}
+
+// intent answers an IntentRequest.
+func (r *request) intent(name string) (*alexa.Response, error) {
+	switch name {
+	case PlayIntent:
+		if spoken := r.SlotValue(PlaylistSlot); spoken != "" {
+			return r.playNamed(spoken)
+		}
+		return r.playNext("", r.say.Welcome, false)
+	case "AMAZON.ResumeIntent":
+		return r.resume()
+	case "AMAZON.PauseIntent":
+		return r.end(alexa.Stop()), nil
+	case "AMAZON.NextIntent":
+		return r.step(+1)
+	case "AMAZON.PreviousIntent":
+		return r.step(-1)
+	case "AMAZON.StartOverIntent", "AMAZON.RepeatIntent":
+		return r.step(0)
+	case "AMAZON.StopIntent", "AMAZON.CancelIntent":
+		return r.end(alexa.ClearQueue(alexa.ClearAll), alexa.Stop()), nil
+	case "AMAZON.HelpIntent":
+		return ask(r.say.Help, r.say.Reprompt), nil
+	case "AMAZON.LoopOnIntent", "AMAZON.LoopOffIntent":
+		return speak(r.say.Loop), nil
+	case "AMAZON.ShuffleOnIntent", "AMAZON.ShuffleOffIntent":
+		return speak(r.say.Shuffle), nil
+	case "AMAZON.NavigateHomeIntent":
+		return r.end(), nil
+	default: // AMAZON.FallbackIntent and anything a model adds without code
+		return ask(r.say.Fallback, r.say.Reprompt), nil
+	}
+}
+
+func empty() *alexa.Response { return &alexa.Response{Version: alexa.Version} }
+
+func speak(text string) *alexa.Response {
+	return &alexa.Response{Version: alexa.Version, Response: alexa.ResponseBody{OutputSpeech: alexa.Speech(text), ShouldEndSession: alexa.Bool(true)}}
+}
+
+func ask(text, reprompt string) *alexa.Response {
+	return &alexa.Response{Version: alexa.Version, Response: alexa.ResponseBody{
+		OutputSpeech: alexa.Speech(text), Reprompt: &alexa.Reprompt{OutputSpeech: *alexa.Speech(reprompt)}, ShouldEndSession: alexa.Bool(false),
+	}}
+}

@@ -1,0 +1,372 @@
+// Package store keeps the manifest in the audio bucket and its pointer in
+// SSM (or in S3 when no parameter is configured).
+//
+// Each manifest version is its own object, created with If-None-Match: * so
+// that exactly one writer can publish version N+1: a writer that loses the
+// race loads the winner's version, reapplies its change and tries N+2. The
+// pointer object in S3 is the authority on which version is current and only
+// moves forward (If-Match compare-and-set). The SSM parameter is a cache of
+// the pointer for the skill: it may lag, and readers never go backwards.
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
+	"github.com/jokebox/jokebox/shared/manifest"
+)
+
+// PointerKey is where the authoritative pointer is kept in the bucket.
+const PointerKey = manifest.Prefix + "pointer.json"
+
+var (
+	// ErrNoManifest reports a bucket where no manifest was published yet.
+	ErrNoManifest = errors.New("no manifest published yet")
+	// ErrUnchanged is returned by an update function that changed nothing;
+	// Update then publishes no new version.
+	ErrUnchanged = errors.New("manifest unchanged")
+)
+
+// S3 is what the store needs of an S3 client.
+type S3 interface {
+	GetObject(context.Context, *s3.GetObjectInput, ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+	PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+}
+
+// SSM is what the store needs of an SSM client.
+type SSM interface {
+	GetParameter(context.Context, *ssm.GetParameterInput, ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
+	PutParameter(context.Context, *ssm.PutParameterInput, ...func(*ssm.Options)) (*ssm.PutParameterOutput, error)
+}
+
+// Store reads and publishes manifests.
+type Store struct {
+	s3     S3
+	ssm    SSM // nil: the pointer is read from S3
+	bucket string
+	param  string
+	log    *slog.Logger
+	now    func() time.Time
+
+	// MaxAttempts bounds how often Update retries after losing a race.
+	MaxAttempts int
+}
+
+// New returns a store for bucket. With param empty (or ssmClient nil) the
+// pointer is read from the bucket instead of SSM.
+func New(s3Client S3, ssmClient SSM, bucket, param string, log *slog.Logger) *Store {
+	if param == "" {
+		ssmClient = nil
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Store{s3: s3Client, ssm: ssmClient, bucket: bucket, param: param, log: log, now: time.Now, MaxAttempts: 25}
+}
+
+// Bucket is the audio bucket's name.
+func (s *Store) Bucket() string { return s.bucket }
+
+// Pointer returns the current pointer as readers see it: from SSM when a
+// parameter is configured, else from the bucket.
+func (s *Store) Pointer(ctx context.Context) (manifest.Pointer, error) {
+	if s.ssm == nil {
+		p, _, err := s.s3Pointer(ctx)
+		return p, err
+	}
+	out, err := s.ssm.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(s.param)})
+	if err != nil {
+		var nf *ssmtypes.ParameterNotFound
+		if errors.As(err, &nf) {
+			return manifest.Pointer{}, ErrNoManifest
+		}
+		return manifest.Pointer{}, fmt.Errorf("read parameter %s: %w", s.param, err)
+	}
+	v := aws.ToString(out.Parameter.Value)
+	if isPlaceholder(v) {
+		return manifest.Pointer{}, ErrNoManifest
+	}
+	p, err := manifest.DecodePointer([]byte(v))
+	if err != nil {
+		return p, fmt.Errorf("parameter %s: %w", s.param, err)
+	}
+	return p, nil
+}
+
+// isPlaceholder reports the value a deployment puts in the parameter before
+// the first manifest exists.
+func isPlaceholder(v string) bool {
+	return v == "" || v == "-" || v == `{"version":0}`
+}
+
+// Fetch loads the manifest a pointer names and checks it against the
+// pointer's size and checksum.
+func (s *Store) Fetch(ctx context.Context, p manifest.Pointer) (*manifest.Manifest, error) {
+	b, err := s.get(ctx, p.Key, p.Size)
+	if err != nil {
+		return nil, fmt.Errorf("load manifest v%d: %w", p.Version, err)
+	}
+	if sum := manifest.Checksum(b); sum != p.Checksum {
+		return nil, fmt.Errorf("load manifest v%d: %w: checksum %s, pointer says %s", p.Version, manifest.ErrCorrupt, sum, p.Checksum)
+	}
+	m, err := manifest.Decode(b)
+	if err != nil {
+		return nil, fmt.Errorf("load manifest v%d: %w", p.Version, err)
+	}
+	if m.Version != p.Version {
+		return nil, fmt.Errorf("load manifest v%d: %w: object holds v%d", p.Version, manifest.ErrCorrupt, m.Version)
+	}
+	return m, nil
+}
+
+// Load returns the latest published manifest according to the bucket's
+// pointer, or ErrNoManifest.
+func (s *Store) Load(ctx context.Context) (*manifest.Manifest, error) {
+	p, _, err := s.s3Pointer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.Fetch(ctx, p)
+}
+
+// UpdateFunc changes a manifest. It may be called several times, each time
+// on a newer manifest, and must observe what it needs (the bucket's state)
+// inside the call so that a retry sees fresh state. It returns ErrUnchanged,
+// leaving m as it was, when there is nothing to publish.
+type UpdateFunc func(ctx context.Context, m *manifest.Manifest) error
+
+// UpdateOptions tune Update.
+type UpdateOptions struct {
+	// Rebuild starts from an empty manifest when the current one is
+	// missing or corrupt, instead of failing.
+	Rebuild bool
+}
+
+// Update applies fn to the latest manifest and publishes the result as the
+// next version. It returns the manifest it published (or the current one
+// when fn returned ErrUnchanged).
+func (s *Store) Update(ctx context.Context, fn UpdateFunc, opt UpdateOptions) (*manifest.Manifest, error) {
+	m, err := s.base(ctx, opt)
+	if err != nil {
+		return nil, err
+	}
+	for attempt := 1; ; attempt++ {
+		base := m.Version
+		if err := fn(ctx, m); err != nil {
+			if errors.Is(err, ErrUnchanged) && base > 0 {
+				return m, nil
+			}
+			if !errors.Is(err, ErrUnchanged) {
+				return nil, err
+			}
+		}
+		m.Version = base + 1
+		m.Created = s.now().UTC()
+		b := m.Encode()
+		err := s.putNew(ctx, manifest.ObjectKey(m.Version), b)
+		if err == nil {
+			p := manifest.PointerFor(m, b)
+			if err := s.advance(ctx, p); err != nil {
+				return nil, err
+			}
+			s.log.InfoContext(ctx, "manifest published", "version", p.Version, "entries", p.Entries, "playlists", p.Playlists, "rejected", p.Rejected, "attempt", attempt)
+			return manifest.Decode(b) // a copy that shares nothing with fn's
+		}
+		if !isConflict(err) {
+			return nil, fmt.Errorf("publish manifest v%d: %w", m.Version, err)
+		}
+		if attempt >= s.MaxAttempts {
+			return nil, fmt.Errorf("publish manifest: lost the race %d times: %w", attempt, err)
+		}
+		s.log.DebugContext(ctx, "manifest version taken, retrying", "version", m.Version, "attempt", attempt)
+		sleep(ctx, attempt)
+		if m, err = s.fetchKey(ctx, base+1); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// base loads the manifest an update starts from.
+func (s *Store) base(ctx context.Context, opt UpdateOptions) (*manifest.Manifest, error) {
+	p, _, err := s.s3Pointer(ctx)
+	if errors.Is(err, ErrNoManifest) {
+		return manifest.New(), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.Fetch(ctx, p)
+	if err == nil || !opt.Rebuild || !(errors.Is(err, manifest.ErrCorrupt) || isNotFound(err)) {
+		return m, err
+	}
+	s.log.ErrorContext(ctx, "manifest unreadable, rebuilding from the bucket", "version", p.Version, "err", err)
+	m = manifest.New()
+	m.Version = p.Version
+	return m, nil
+}
+
+// fetchKey loads version v by its object key, for a writer that lost the
+// race to publish v and must build on it.
+func (s *Store) fetchKey(ctx context.Context, v int64) (*manifest.Manifest, error) {
+	b, err := s.get(ctx, manifest.ObjectKey(v), -1)
+	if err != nil {
+		return nil, fmt.Errorf("load manifest v%d: %w", v, err)
+	}
+	m, err := manifest.Decode(b)
+	if err != nil {
+		return nil, fmt.Errorf("load manifest v%d: %w", v, err)
+	}
+	return m, nil
+}
+
+// advance moves the bucket's pointer to p unless it is already at p or
+// beyond, then refreshes the SSM cache.
+func (s *Store) advance(ctx context.Context, p manifest.Pointer) error {
+	body, err := manifest.EncodePointer(p)
+	if err != nil {
+		return err
+	}
+	for attempt := 1; ; attempt++ {
+		cur, etag, err := s.s3Pointer(ctx)
+		if err != nil && !errors.Is(err, ErrNoManifest) && !errors.Is(err, manifest.ErrCorrupt) {
+			return err
+		}
+		if err == nil && cur.Version >= p.Version {
+			break
+		}
+		in := &s3.PutObjectInput{Bucket: &s.bucket, Key: aws.String(PointerKey), Body: bytes.NewReader(body), ContentType: aws.String("application/json")}
+		if etag == "" {
+			in.IfNoneMatch = aws.String("*")
+		} else {
+			in.IfMatch = aws.String(etag)
+		}
+		_, err = s.s3.PutObject(ctx, in)
+		if err == nil {
+			break
+		}
+		if !isConflict(err) || attempt >= s.MaxAttempts {
+			return fmt.Errorf("move pointer to v%d: %w", p.Version, err)
+		}
+		sleep(ctx, attempt)
+	}
+	return s.syncParameter(ctx, p)
+}
+
+// syncParameter copies the pointer into SSM. SSM has no compare-and-set, so
+// after writing it checks the bucket's pointer and writes again if another
+// writer moved it further meanwhile: the last writer to check leaves the
+// newest pointer.
+func (s *Store) syncParameter(ctx context.Context, p manifest.Pointer) error {
+	if s.ssm == nil {
+		return nil
+	}
+	for range 3 {
+		body, err := manifest.EncodePointer(p)
+		if err != nil {
+			return err
+		}
+		_, err = s.ssm.PutParameter(ctx, &ssm.PutParameterInput{
+			Name: aws.String(s.param), Value: aws.String(string(body)), Overwrite: aws.Bool(true), Type: ssmtypes.ParameterTypeString,
+		})
+		if err != nil {
+			return fmt.Errorf("write parameter %s: %w", s.param, err)
+		}
+		cur, _, err := s.s3Pointer(ctx)
+		if err != nil || cur.Version <= p.Version {
+			return nil
+		}
+		p = cur
+	}
+	return nil
+}
+
+// s3Pointer reads the authoritative pointer and its ETag.
+func (s *Store) s3Pointer(ctx context.Context) (manifest.Pointer, string, error) {
+	out, err := s.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: &s.bucket, Key: aws.String(PointerKey)})
+	if err != nil {
+		if isNotFound(err) {
+			return manifest.Pointer{}, "", ErrNoManifest
+		}
+		return manifest.Pointer{}, "", fmt.Errorf("read pointer: %w", err)
+	}
+	defer out.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(out.Body, manifest.MaxPointerSize+1))
+	if err != nil {
+		return manifest.Pointer{}, "", fmt.Errorf("read pointer: %w", err)
+	}
+	etag := aws.ToString(out.ETag)
+	p, err := manifest.DecodePointer(b)
+	if err != nil {
+		return p, etag, err
+	}
+	return p, etag, nil
+}
+
+func (s *Store) get(ctx context.Context, key string, size int64) ([]byte, error) {
+	out, err := s.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: &s.bucket, Key: &key})
+	if err != nil {
+		return nil, err
+	}
+	defer out.Body.Close()
+	n := aws.ToInt64(out.ContentLength)
+	if size >= 0 && n != size {
+		return nil, fmt.Errorf("%w: object is %d bytes, pointer says %d", manifest.ErrCorrupt, n, size)
+	}
+	if n <= 0 || n > 1<<31 {
+		return io.ReadAll(out.Body)
+	}
+	b := make([]byte, n) // exact size: a million-entry manifest is read once, not regrown
+	if _, err := io.ReadFull(out.Body, b); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+func (s *Store) putNew(ctx context.Context, key string, b []byte) error {
+	_, err := s.s3.PutObject(ctx, &s3.PutObjectInput{
+		Bucket: &s.bucket, Key: &key, Body: bytes.NewReader(b), IfNoneMatch: aws.String("*"),
+		ContentType: aws.String("application/vnd.jokebox.manifest"),
+	})
+	return err
+}
+
+// isConflict reports S3's answers to a failed conditional write: 412
+// PreconditionFailed, or 409 ConditionalRequestConflict.
+func isConflict(err error) bool {
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) {
+		c := re.HTTPStatusCode()
+		return c == http.StatusPreconditionFailed || c == http.StatusConflict
+	}
+	return false
+}
+
+func isNotFound(err error) bool {
+	var re *awshttp.ResponseError
+	return errors.As(err, &re) && re.HTTPStatusCode() == http.StatusNotFound
+}
+
+// sleep backs off with jitter between retries.
+func sleep(ctx context.Context, attempt int) {
+	d := time.Duration(min(attempt, 8)) * 20 * time.Millisecond
+	d += rand.N(d)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
