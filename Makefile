@@ -1,0 +1,55 @@
+# jokebox: the two commands that matter are `make dev` and `make test`.
+# Deployment targets (build, package, deploy, remove, lint-deploy) are in deploy.mk.
+
+GO ?= go
+STATICCHECK ?= $(shell command -v staticcheck 2>/dev/null || echo "$$($(GO) env GOPATH)/bin/staticcheck")
+FUZZTIME ?= 10s
+
+.PHONY: dev test check vet lint unit race fuzz bench-smoke bench audio
+
+## dev: run the whole skill on this machine with the sample audio (http://127.0.0.1:8080)
+dev:
+	$(GO) run ./cmd/jokebox dev
+
+## test: everything CI runs: vet, staticcheck, all tests (emulators, deploy, browser), race, fuzz, benchmarks once
+test: check unit race fuzz bench-smoke
+
+check: vet lint
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+
+lint:
+	$(STATICCHECK) ./...
+
+unit:
+	$(GO) test -count=1 -timeout 30m ./...
+
+## race: the packages with concurrency, under the race detector
+race:
+	$(GO) test -count=1 -race -timeout 30m ./shared/manifest/ ./shared/store/ ./shared/index/ ./shared/skill/ ./shared/verify/ ./shared/server/
+
+## fuzz: every fuzz target for FUZZTIME each
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
+	  for t in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/func //'); do \
+	    echo "fuzz $$pkg $$t"; \
+	    $(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+## bench-smoke: every benchmark once, so they cannot rot
+bench-smoke:
+	$(GO) test -count=1 -run '^$$' -bench . -benchtime=1x -timeout 30m ./...
+
+## bench: the performance report (see README, Performance)
+bench:
+	$(GO) run ./bench/cmd/report
+
+## audio: regenerate the sample and test audio (needs espeak-ng and lame)
+audio:
+	./scripts/make-audio.sh
+
+include deploy.mk
