@@ -1,0 +1,136 @@
+package audio
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// HeadSize is how many leading bytes of a file Probe needs (the indexer fetches this range).
+const HeadSize = 256 << 10
+
+// ErrNotPlayable is wrapped by every Probe error that rejects a file for its
+// content; Reason gives the short human reason.
+var ErrNotPlayable = errors.New("not playable audio")
+
+// Info is what the file's bytes say about it.
+type Info struct {
+	Title    string        // from the ID3v2 TIT2 frame or the MP4 ©nam box; "" when absent or beyond the head
+	Duration time.Duration // 0 when unknown
+}
+
+// maxSize is far above any object S3 stores (50 TB) and far below the sizes
+// whose arithmetic here would overflow.
+const maxSize = 1 << 50
+
+// maxTitle caps titles in bytes: they are spoken and shown on screens, and a
+// tag can hold megabytes.
+const maxTitle = 256
+
+// Playable reports whether a key names audio Alexa can play, by extension: .mp3 .m4a .aac .mp4, any case.
+func Playable(key string) bool {
+	switch strings.ToLower(path.Ext(key)) {
+	case ".mp3", ".m4a", ".aac", ".mp4":
+		return true
+	}
+	return false
+}
+
+// Probe examines head (the first min(size, HeadSize) bytes) of a file of total length size named key.
+// It returns an error wrapping ErrNotPlayable with a short human reason when the bytes are not the audio the extension claims.
+// A head longer than size, a size that is negative or over 1 PiB, or an empty head for a non-empty
+// file are the caller's mistakes: they give an error that does not wrap ErrNotPlayable.
+// A head shorter than min(size, HeadSize) is allowed; Probe checks what it has.
+func Probe(key string, head []byte, size int64) (Info, error) {
+	switch {
+	case size < 0 || size > maxSize || int64(len(head)) > size:
+		return Info{}, fmt.Errorf("probe: %d bytes of head for a file of %d bytes", len(head), size)
+	case size == 0:
+		return Info{}, reject("zero-byte file")
+	case len(head) == 0:
+		return Info{}, fmt.Errorf("probe: no head bytes for a file of %d bytes", size)
+	}
+	var (
+		info Info
+		err  error
+	)
+	switch strings.ToLower(path.Ext(key)) {
+	case ".mp3":
+		info, err = probeMP3(head, size)
+	case ".m4a", ".mp4":
+		info, err = probeMP4(head, size)
+	case ".aac":
+		info, err = probeADTS(head, size)
+	default:
+		return Info{}, reject("unsupported file type")
+	}
+	if err != nil {
+		return Info{}, err
+	}
+	info.Title = cleanTitle(info.Title)
+	return info, nil
+}
+
+// Reason returns the short reason of a Probe error ("zero-byte file", "not an MP3 stream", ...), for the manifest's rejected list.
+// It returns "" for a nil error and the error's text for any other error.
+func Reason(err error) string {
+	if err == nil {
+		return ""
+	}
+	var r *rejection
+	if errors.As(err, &r) {
+		return r.reason
+	}
+	return err.Error()
+}
+
+// rejection is a Probe error for content that is not playable.
+type rejection struct{ reason string }
+
+func (r *rejection) Error() string { return ErrNotPlayable.Error() + ": " + r.reason }
+func (r *rejection) Unwrap() error { return ErrNotPlayable }
+
+func reject(reason string) error { return &rejection{reason: reason} }
+
+// cleanTitle makes a tag's title safe to speak, show and store: valid UTF-8,
+// no control characters, no surrounding space, at most maxTitle bytes.
+func cleanTitle(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	s = strings.TrimSpace(s)
+	if len(s) > maxTitle {
+		cut := maxTitle
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = strings.TrimSpace(s[:cut])
+	}
+	return s
+}
+
+// duration returns n units at rate units a second (samples at a sample rate,
+// bits at a bit rate), or 0 when rate is not positive or the result would
+// not fit a time.Duration.
+func duration(n, rate int64) time.Duration {
+	if n <= 0 || rate <= 0 {
+		return 0
+	}
+	secs := n / rate
+	if secs > int64(time.Duration(1<<62)/time.Second) {
+		return 0
+	}
+	rem := n % rate // < rate ≤ 2^32 in practice; rem×1e9 fits int64 for any rate < 9.2e9
+	if rate > 1<<32 {
+		return time.Duration(secs) * time.Second
+	}
+	return time.Duration(secs)*time.Second + time.Duration(rem*int64(time.Second)/rate)
+}

@@ -1,0 +1,115 @@
+package audio
+
+import (
+	"bytes"
+	"encoding/binary"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestProbeMP4(t *testing.T) {
+	t.Parallel()
+	cat := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+	mdat := mp4Box("mdat", make([]byte, 2000))
+	moov := mp4Box("moov", mvhd0(1000, 3500), ilstTitle(1, []byte("Título")))
+	// A large mdat before moov, cut by the end of the head: its size says
+	// 10 MB, the file is 10 MB and a bit, the head has 64 KB.
+	bigMdat := binary.BigEndian.AppendUint32(nil, 10<<20)
+	bigMdat = append(bigMdat, "mdat"...)
+	bigMdat = append(bigMdat, make([]byte, 64<<10)...)
+	largesize := cat([]byte{0, 0, 0, 1}, []byte("mdat"), binary.BigEndian.AppendUint64(nil, 16+100), make([]byte, 100))
+	qtMeta := mp4Box("meta", mp4Box("hdlr", make([]byte, 25)), mp4Box("ilst", mp4Box("\xa9nam", mp4Box("data", []byte{0, 0, 0, 1, 0, 0, 0, 0}, []byte("QuickTime")))))
+	tests := []struct {
+		name string
+		key  string
+		head []byte
+		size int64 // len(head) when 0
+		want probeResult
+	}{
+		{"M4A with title", "a.m4a", cat(ftyp("M4A ", "M4A ", "mp42", "isom"), moov, mdat), 0, probeResult{Title: "Título", Duration: 3500 * time.Millisecond}},
+		{"mdat before moov", "a.m4a", cat(ftyp("M4A "), mdat, moov), 0, probeResult{Title: "Título", Duration: 3500 * time.Millisecond}},
+		{"moov beyond head", "a.mp4", cat(ftyp("isom", "iso2", "mp41"), bigMdat), 10<<20 + 500, probeResult{}},
+		{"mvhd version 1", "a.m4a", cat(ftyp("mp42"), mp4Box("moov", mvhd1(48000, 48000*90)), mdat), 0, probeResult{Duration: 90 * time.Second}},
+		{"mvhd unknown duration", "a.m4a", cat(ftyp("mp42"), mp4Box("moov", mvhd0(1000, 0xFFFFFFFF)), mdat), 0, probeResult{}},
+		{"mvhd zero timescale", "a.m4a", cat(ftyp("mp42"), mp4Box("moov", mvhd0(0, 1000)), mdat), 0, probeResult{}},
+		{"compatible brand only", "a.mp4", cat(ftyp("abcd", "wxyz", "mp42"), moov), 0, probeResult{Title: "Título", Duration: 3500 * time.Millisecond}},
+		{"audiobook", "a.m4a", cat(ftyp("M4B "), moov), 0, probeResult{Title: "Título", Duration: 3500 * time.Millisecond}},
+		{"QuickTime-style meta", "a.m4a", cat(ftyp("M4A "), mp4Box("moov", mvhd0(1, 7), qtMeta)), 0, probeResult{Title: "QuickTime", Duration: 7 * time.Second}},
+		{"64-bit box size", "a.m4a", cat(ftyp("M4A "), largesize, moov), 0, probeResult{Title: "Título", Duration: 3500 * time.Millisecond}},
+		{"mdat to end of file", "a.m4a", cat(ftyp("M4A "), moov, []byte{0, 0, 0, 0}, []byte("mdat"), make([]byte, 300)), 0, probeResult{Title: "Título", Duration: 3500 * time.Millisecond}},
+		{"non-text title", "a.m4a", cat(ftyp("M4A "), mp4Box("moov", mvhd0(1000, 1000), ilstTitle(21, []byte{7})), mdat), 0, probeResult{Duration: time.Second}},
+		{"JPEG title", "a.m4a", cat(ftyp("M4A "), mp4Box("moov", mvhd0(1000, 1000), ilstTitle(13, []byte{0xFF, 0xD8})), mdat), 0, probeResult{Duration: time.Second}},
+		{"QuickTime movie", "a.mp4", cat(ftyp("qt  ", "qt  "), moov), 0, probeResult{Reason: `unsupported MP4 brand "qt  "`}},
+		{"binary brand", "a.mp4", cat(ftyp("\x00\x01\xfe\xff"), moov), 0, probeResult{Reason: `unsupported MP4 brand "\x00\x01\xfe\xff"`}},
+		{"FairPlay", "a.m4a", cat(ftyp("M4P ", "M4P ", "mp42", "isom"), moov), 0, probeResult{Reason: "DRM-protected audio"}},
+		{"Audible", "a.m4a", cat(ftyp("aax ", "aax ", "M4B ", "mp42"), moov), 0, probeResult{Reason: "DRM-protected audio"}},
+		{"no ftyp", "a.m4a", cat(moov, mdat), 0, probeResult{Reason: "not an MP4 file"}},
+		{"text", "a.m4a", []byte("this is not a movie at all"), 0, probeResult{Reason: "not an MP4 file"}},
+		{"ftyp too short", "a.m4a", cat(mp4Box("ftyp", []byte("M4A ")), moov), 0, probeResult{Reason: "malformed MP4 ftyp box"}},
+		{"ftyp past head", "a.m4a", ftyp("M4A ", "mp42")[:16], 1000, probeResult{Reason: "malformed MP4 ftyp box"}},
+		{"box past end of file", "a.m4a", cat(ftyp("M4A "), moov, mdat)[:len(ftyp("M4A "))+len(moov)+500], 0, probeResult{Reason: "truncated MP4 file"}},
+		{"no moov", "a.m4a", cat(ftyp("M4A "), mdat), 0, probeResult{Reason: "MP4 file without a moov box"}},
+		{"malformed box", "a.m4a", cat(ftyp("M4A "), []byte{0, 0, 0, 3}, []byte("free")), 0, probeResult{Reason: "malformed MP4 box"}},
+		{"trailing junk after moov", "a.m4a", cat(ftyp("M4A "), moov, []byte{0, 0, 0, 3, 'x'}), 0, probeResult{Title: "Título", Duration: 3500 * time.Millisecond}},
+		{"moov cut by head", "a.m4a", cat(ftyp("M4A "), moov)[:len(ftyp("M4A "))+8+108+10], int64(len(ftyp("M4A ")) + len(moov) + len(mdat)), probeResult{Duration: 3500 * time.Millisecond}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			size := tt.size
+			if size == 0 {
+				size = int64(len(tt.head))
+			}
+			got := probe(tt.key, tt.head, size)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Probe mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestProbeADTS(t *testing.T) {
+	t.Parallel()
+	cat := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+	// 44.1 kHz (index 4), stereo, 371-byte frames of 1024 samples.
+	five := adts(4, 2, 371, 5)
+	frameDur := func(n int) time.Duration { return time.Duration(n*1024) * time.Second / 44100 }
+	tagged := cat(id3v2(4, 0, -1, frame24("TIT2", 0, utf8Text("Radio"))), five)
+	crc := adts(3, 1, 300, 4) // 48 kHz mono, then set protection_absent = 0 (CRC present)
+	for i := 0; i < len(crc); i += 300 {
+		crc[i+1] = 0xF0
+	}
+	tests := []struct {
+		name string
+		head []byte
+		size int64 // len(head) when 0
+		want probeResult
+	}{
+		{"five frames", five, 0, probeResult{Duration: frameDur(5)}},
+		{"with CRC", crc, 0, probeResult{Duration: 4 * 1024 * time.Second / 48000}},
+		{"ID3 title", tagged, 0, probeResult{Title: "Radio", Duration: frameDur(5)}},
+		{"two frames to the end", adts(4, 2, 371, 2), 0, probeResult{Duration: frameDur(2)}},
+		{"estimate from head", five, 371 * 1000, probeResult{Duration: frameDur(1000)}},
+		{"one frame", adts(4, 2, 371, 1), 0, probeResult{Reason: "not an ADTS AAC stream"}},
+		{"cut in the third frame", five[:2*371+100], 0, probeResult{Reason: "truncated ADTS AAC stream"}},
+		{"reserved sample rate", adts(13, 2, 371, 5), 0, probeResult{Reason: "not an ADTS AAC stream"}},
+		{"frame shorter than header", adts(4, 2, 7, 5), 0, probeResult{Reason: "not an ADTS AAC stream"}},
+		{"channel change", cat(adts(4, 2, 371, 1), adts(4, 1, 371, 1), adts(4, 2, 371, 1)), 0, probeResult{Reason: "not an ADTS AAC stream"}},
+		{"MP3 frames", frames(mpeg1Mono, mpeg1MonoLen, 3), 0, probeResult{Reason: "not an ADTS AAC stream"}},
+		{"text", []byte("plain text in an .aac file"), 0, probeResult{Reason: "not an ADTS AAC stream"}},
+		{"ID3 only", id3v2(3, 0, 0), 0, probeResult{Reason: "ID3 tag with no audio"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			size := tt.size
+			if size == 0 {
+				size = int64(len(tt.head))
+			}
+			got := probe("radio/news.aac", tt.head, size)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Probe mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
