@@ -179,7 +179,9 @@ func (h *handler) alexa(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", ContentType)
 	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
 	_, _ = w.Write(out)
-	h.log.InfoContext(ctx, "alexa request", "requestId", requestID(body), "duration", time.Since(start))
+	if h.log.Enabled(ctx, slog.LevelInfo) {
+		h.log.InfoContext(ctx, "alexa request", "requestId", requestID(body), "duration", time.Since(start))
+	}
 }
 
 // reject answers a failed request with a short plain-text reason and logs

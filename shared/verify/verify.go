@@ -64,6 +64,7 @@ type Error struct {
 	Err    error
 }
 
+// Error returns the reason and the detail, for logs.
 func (e *Error) Error() string {
 	if e.Err == nil {
 		return "verify: " + string(e.Reason)
@@ -71,6 +72,7 @@ func (e *Error) Error() string {
 	return "verify: " + string(e.Reason) + ": " + e.Err.Error()
 }
 
+// Unwrap returns the detail.
 func (e *Error) Unwrap() error { return e.Err }
 
 func fail(r Reason, err error) *Error { return &Error{Reason: r, Err: err} }
