@@ -2,9 +2,211 @@ package main
 
 import (
 	"context"
-	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/jokebox/jokebox/shared/app"
+	"github.com/jokebox/jokebox/shared/config"
+	"github.com/jokebox/jokebox/shared/devstack"
+	"github.com/jokebox/jokebox/shared/index"
+	"github.com/jokebox/jokebox/shared/manifest"
 )
 
+// devSkillID is the skill ID the simulator sends unless JOKEBOX_SKILL_ID
+// names another.
+const devSkillID = "amzn1.ask.skill.dev-simulator"
+
+// devBucket is the embedded S3's bucket.
+const devBucket = "jokebox-dev"
+
+// runDev runs the whole skill on this machine: an embedded S3 holding the
+// media folder, the indexer fed with the S3 events the cloud would send, the
+// skill at /alexa and a browser simulator at /.
+//
+// With --bucket the audio is in that bucket (AWS, or an emulator through
+// AWS_ENDPOINT_URL and JOKEBOX_S3_PATH_STYLE) instead: the bucket is
+// reindexed at start, and the media folder is uploaded and watched only when
+// --media is given explicitly. Local deletions then delete from the bucket,
+// but files only in the bucket are never deleted.
 func runDev(ctx context.Context, c *cli, args []string) error {
-	return errors.New("not implemented yet")
+	fs := newFlags(c, "dev")
+	media := fs.String("media", "media", "folder of audio files to serve; watched for changes")
+	addr := fs.String("addr", "127.0.0.1:8080", "where to serve the simulator and /alexa")
+	bucket := fs.String("bucket", "", "use this bucket (AWS environment variables) instead of the embedded S3")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("dev: unexpected arguments %q", fs.Args())
+	}
+	mediaSet := false
+	fs.Visit(func(f *flag.Flag) { mediaSet = mediaSet || f.Name == "media" })
+	syncMedia := *bucket == "" || mediaSet
+	if syncMedia {
+		if fi, err := os.Stat(*media); err != nil || !fi.IsDir() {
+			return fmt.Errorf("dev: media folder %s not found: create it and drop audio files in, or pass --media DIR", *media)
+		}
+	}
+
+	cfg, err := config.Load(c.getenv, 0)
+	if err != nil {
+		return err
+	}
+	if cfg.SkillID == "" {
+		cfg.SkillID = devSkillID
+	}
+	if c.getenv("JOKEBOX_CONTINUOUS") == "" {
+		cfg.Continuous = true
+	}
+	if c.getenv("JOKEBOX_MANIFEST_TTL") == "" {
+		cfg.ManifestTTL = 0 // see every change at once
+	}
+	appLog := c.logger()
+	if c.getenv("JOKEBOX_DEBUG") == "" {
+		// The indexer and the skill log every batch and playback event.
+		appLog = slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+
+	var a *app.App
+	if *bucket == "" {
+		endpoint, stop, err := devstack.StartS3("127.0.0.1:0", devBucket)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		cfg.Bucket, cfg.PathStyle, cfg.ManifestParam, cfg.Endpoint = devBucket, true, "", endpoint
+		a = app.FromAWS(cfg, devstack.AWSConfig(endpoint), appLog)
+	} else {
+		cfg.Bucket = *bucket
+		if a, err = app.New(ctx, cfg, appLog); err != nil {
+			return err
+		}
+	}
+	sk, err := a.Skill()
+	if err != nil {
+		return err
+	}
+	ix := a.Indexer()
+
+	out := c.stdout
+	fmt.Fprintln(out, "jokebox dev")
+	var watcher *devstack.Watcher
+	if syncMedia {
+		sy := devstack.NewSyncer(devstack.SyncConfig{Dir: *media, Bucket: cfg.Bucket, S3: a.S3, Indexer: ix, Progress: out, Logger: c.logger()})
+		if watcher, err = sy.Watch(); err != nil {
+			return err
+		}
+		defer watcher.Close()
+		res, err := sy.SyncAll(ctx)
+		if err != nil {
+			return fmt.Errorf("dev: sync %s: %w", *media, err)
+		}
+		fmt.Fprintf(out, "  media     %s: %d files uploaded (%s) in %v", *media, res.Files, sizeString(res.Bytes), res.Took.Round(time.Millisecond))
+		if res.Skipped > 0 {
+			fmt.Fprintf(out, ", %d hidden or temporary skipped", res.Skipped)
+		}
+		fmt.Fprintln(out)
+	}
+	if *bucket != "" {
+		if _, _, err := ix.Reconcile(ctx, index.ReconcileOptions{}); err != nil {
+			return fmt.Errorf("dev: reindex %s: %w", cfg.Bucket, err)
+		}
+	}
+	m, err := a.Store.Load(ctx)
+	if err != nil {
+		m = nil // nothing published yet
+	}
+	printIndexed(out, m)
+
+	info := func(ctx context.Context) devstack.Info {
+		m, err := a.Store.Load(ctx)
+		if err != nil {
+			i := devstack.InfoFromManifest(cfg.SkillID, cfg.Bucket, nil)
+			i.Error = "no manifest yet"
+			return i
+		}
+		return devstack.InfoFromManifest(cfg.SkillID, cfg.Bucket, m)
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("dev: %w", err)
+	}
+	srv := &http.Server{Handler: devstack.Handler(sk, info, c.logger()), ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	fmt.Fprintf(out, "  bucket    %s\n", cfg.Bucket)
+	fmt.Fprintf(out, "  skill ID  %s (request verification is off in dev)\n", cfg.SkillID)
+	fmt.Fprintf(out, "\n  open      http://%s/\n\n", ln.Addr())
+	if watcher != nil {
+		fmt.Fprintf(out, "Watching %s for changes. Ctrl-C to stop.\n", *media)
+	} else {
+		fmt.Fprintln(out, "Ctrl-C to stop.")
+	}
+
+	watched := make(chan error, 1)
+	if watcher != nil {
+		go func() { watched <- watcher.Run(ctx) }()
+	}
+	select {
+	case <-ctx.Done():
+	case err := <-served:
+		return fmt.Errorf("dev: serve: %w", err)
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdown)
+	if watcher != nil {
+		<-watched
+	}
+	fmt.Fprintln(out, "stopped")
+	return nil
+}
+
+// printIndexed says what the indexer published.
+func printIndexed(w io.Writer, m *manifest.Manifest) {
+	if m == nil || len(m.Entries) == 0 {
+		fmt.Fprintln(w, "  indexed   nothing playable yet: drop .mp3 or .m4a files into the media folder")
+		if m == nil {
+			return
+		}
+	} else {
+		var folders []string
+		for _, p := range m.Playlists[1:] {
+			folders = append(folders, fmt.Sprintf("%s %d", p.Name, len(p.Order)))
+		}
+		fmt.Fprintf(w, "  indexed   %d files in %d playlists", len(m.Entries), len(m.Playlists))
+		if len(folders) > 0 {
+			fmt.Fprintf(w, " (library, %s)", strings.Join(folders, ", "))
+		}
+		fmt.Fprintln(w)
+	}
+	if n := len(m.Rejected); n > 0 {
+		fmt.Fprintf(w, "  rejected  %d:", n)
+		for i, r := range m.Rejected {
+			if i == 5 {
+				fmt.Fprintf(w, " …")
+				break
+			}
+			fmt.Fprintf(w, " %s (%s);", r.Key, r.Reason)
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+func sizeString(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
 }

@@ -1,0 +1,238 @@
+package devstack_test
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+var update = flag.Bool("update", false, "rewrite docs/simulator.png from the browser test")
+
+const chromium = "/usr/bin/chromium"
+
+// browser starts headless Chromium with a fresh profile. Without Chromium
+// the test fails, or skips with -short.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromium); err != nil {
+		if testing.Short() {
+			t.Skipf("%s missing (apt-get install chromium); skipped with -short", chromium)
+		}
+		t.Fatalf("%s missing (apt-get install chromium chromium-driver): %v", chromium, err)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromium),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
+		chromedp.WindowSize(1360, 940),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+// playerState is window.jokebox.state() in the page.
+type playerState struct {
+	Activity    string   `json:"activity"`
+	Token       string   `json:"token"`
+	OffsetMs    float64  `json:"offsetMs"`
+	CurrentTime float64  `json:"currentTime"`
+	Paused      bool     `json:"paused"`
+	Src         string   `json:"src"`
+	Title       string   `json:"title"`
+	Queue       []string `json:"queue"`
+	Requests    int      `json:"requests"`
+	Errors      int      `json:"errors"`
+	Playlists   []string `json:"playlists"`
+	SkillID     string   `json:"skillId"`
+	Ready       bool     `json:"ready"`
+}
+
+func state(t *testing.T, ctx context.Context) playerState {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[playerState](`window.jokebox.state()`))
+	if err != nil {
+		t.Fatalf("read state: %v", err)
+	}
+	return s
+}
+
+// waitFor polls the page's state until ok holds.
+func waitFor(t *testing.T, ctx context.Context, what string, timeout time.Duration, ok func(playerState) bool) playerState {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		s := state(t, ctx)
+		if ok(s) {
+			return s
+		}
+		if time.Now().After(deadline) {
+			log, _ := chromedp.Run(ctx, chromedp.Evaluate[[]map[string]string](`window.jokebox.log()`))
+			t.Fatalf("waited %v for %s; state %+v\nlog: %v", timeout, what, s, log)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestBrowserSimulator(t *testing.T) {
+	st := startStack(t, jokes(t))
+	ctx := browser(t)
+
+	if err := chromedp.Do(ctx, chromedp.Navigate(st.URL), chromedp.WaitVisible(chromedp.ID("btn-open"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[any](`window.jokebox.setSpeak(false)`)); err != nil {
+		t.Fatal(err)
+	}
+	s := waitFor(t, ctx, "the page to read /api/info", 5*time.Second, func(s playerState) bool { return s.Ready && len(s.Playlists) == 2 })
+	if s.SkillID != testSkillID {
+		t.Errorf("skill ID = %q; want %q from /api/info", s.SkillID, testSkillID)
+	}
+
+	// "Open jokebox": a Play directive, and the audio really plays.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("btn-open"))); err != nil {
+		t.Fatal(err)
+	}
+	first := waitFor(t, ctx, "audio to play after open", 10*time.Second, func(s playerState) bool {
+		return s.Activity == "PLAYING" && !s.Paused && s.CurrentTime > 1.5
+	})
+	t.Logf("playing %q at %.1fs", first.Title, first.CurrentTime)
+	// The skill enqueued the next joke after PlaybackNearlyFinished.
+	waitFor(t, ctx, "an enqueued item", 5*time.Second, func(s playerState) bool { return len(s.Queue) == 1 })
+
+	// Pause, then resume where it stopped.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("btn-pause"))); err != nil {
+		t.Fatal(err)
+	}
+	paused := waitFor(t, ctx, "a stop after pause", 5*time.Second, func(s playerState) bool { return s.Activity == "STOPPED" && s.Paused })
+	time.Sleep(500 * time.Millisecond)
+	if now := state(t, ctx); math.Abs(now.CurrentTime-paused.CurrentTime) > 0.05 {
+		t.Errorf("audio moved from %.2fs to %.2fs while paused", paused.CurrentTime, now.CurrentTime)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("btn-resume"))); err != nil {
+		t.Fatal(err)
+	}
+	resumed := waitFor(t, ctx, "playing again after resume", 10*time.Second, func(s playerState) bool {
+		return s.Activity == "PLAYING" && !s.Paused && s.CurrentTime > 0
+	})
+	if resumed.Src == "" || resumed.Title != first.Title {
+		t.Errorf("resume played %q; want %q again", resumed.Title, first.Title)
+	}
+	if d := resumed.CurrentTime - paused.OffsetMs/1000; d < -1 || d > 1 {
+		t.Errorf("resumed at %.2fs; paused at %.2fs (want within 1 s)", resumed.CurrentTime, paused.OffsetMs/1000)
+	}
+	t.Logf("paused at %.2fs, resumed at %.2fs", paused.OffsetMs/1000, resumed.CurrentTime)
+
+	// Next plays another file.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("btn-next"))); err != nil {
+		t.Fatal(err)
+	}
+	next := waitFor(t, ctx, "another file after next", 10*time.Second, func(s playerState) bool {
+		return s.Activity == "PLAYING" && s.Title != first.Title && s.CurrentTime > 0.3
+	})
+	t.Logf("next: %q", next.Title)
+
+	// A free-text utterance picks a playlist.
+	if err := chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.ID("utterance"), "pon chistes\r"),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the chistes playlist", 10*time.Second, func(s playerState) bool {
+		return s.Activity == "PLAYING" && s.Title == "medico" && s.CurrentTime > 1
+	})
+	if s := state(t, ctx); s.Errors != 0 {
+		t.Errorf("the page logged %d errors", s.Errors)
+	}
+
+	if *update || os.Getenv("JOKEBOX_UPDATE_SCREENSHOT") != "" {
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100 gives a PNG
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join("..", "..", "docs", "simulator.png")
+		if err := os.WriteFile(out, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("wrote %s (%d bytes)", out, len(png))
+	}
+}
+
+func TestBrowserUnderstands(t *testing.T) {
+	st := startStack(t, nil)
+	ctx := browser(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(st.URL), chromedp.WaitVisible(chromedp.ID("btn-open"))); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		locale, text, intent, playlist string
+	}{
+		{"es-ES", "abre chistes", "", ""},
+		{"es-ES", "pon animales", "PlayJokeIntent", "animales"},
+		{"es-ES", "Alexa, ponme la lista de cuentos cortos", "PlayJokeIntent", "cuentos cortos"},
+		{"es-MX", "cuéntame un chiste", "PlayJokeIntent", ""},
+		{"es-ES", "pon un chiste", "PlayJokeIntent", ""},
+		{"es-ES", "pon chistes para niños", "PlayJokeIntent", "chistes para niños"},
+		{"es-ES", "pausa", "AMAZON.PauseIntent", ""},
+		{"es-US", "continúa", "AMAZON.ResumeIntent", ""},
+		{"es-ES", "siguiente", "AMAZON.NextIntent", ""},
+		{"es-ES", "anterior", "AMAZON.PreviousIntent", ""},
+		{"es-ES", "empieza de nuevo", "AMAZON.StartOverIntent", ""},
+		{"es-ES", "para", "AMAZON.StopIntent", ""},
+		{"es-ES", "ayuda", "AMAZON.HelpIntent", ""},
+		{"es-ES", "¿qué hora es?", "AMAZON.FallbackIntent", ""},
+		{"en-US", "open jokebox", "", ""},
+		{"en-US", "play animals", "PlayJokeIntent", "animals"},
+		{"en-GB", "play the animals playlist", "PlayJokeIntent", "animals"},
+		{"en-US", "tell me a joke", "PlayJokeIntent", ""},
+		{"en-US", "pause", "AMAZON.PauseIntent", ""},
+		{"en-US", "resume", "AMAZON.ResumeIntent", ""},
+		{"en-US", "start over", "AMAZON.StartOverIntent", ""},
+		{"en-US", "shuffle", "AMAZON.ShuffleOnIntent", ""},
+		{"en-US", "loop", "AMAZON.LoopOnIntent", ""},
+		{"en-US", "stop", "AMAZON.StopIntent", ""},
+		{"en-US", "what is the weather", "AMAZON.FallbackIntent", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.locale+" "+tt.text, func(t *testing.T) {
+			type understood struct {
+				Launch bool
+				Intent string
+				Slots  struct{ Playlist string }
+			}
+			got, err := chromedp.Run(ctx, chromedp.Evaluate[understood](`window.jokebox.understand(`+jsString(tt.text)+`, `+jsString(tt.locale)+`)`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.intent == "" && !got.Launch || tt.intent != "" && (got.Intent != tt.intent || got.Slots.Playlist != tt.playlist) {
+				t.Errorf("understand(%q, %s) = %+v; want intent %q playlist %q (launch when empty)", tt.text, tt.locale, got, tt.intent, tt.playlist)
+			}
+		})
+	}
+}
+
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}

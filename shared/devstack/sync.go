@@ -1,0 +1,381 @@
+package devstack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"mime"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// ObjectWriter is the part of the S3 API the syncer uses.
+type ObjectWriter interface {
+	PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+	DeleteObject(ctx context.Context, in *s3.DeleteObjectInput, optFns ...func(*s3.Options)) (*s3.DeleteObjectOutput, error)
+}
+
+// SyncConfig configures a Syncer.
+type SyncConfig struct {
+	Dir      string       // the local media folder
+	Bucket   string       // the bucket to upload to
+	S3       ObjectWriter // client for the bucket
+	Indexer  SQSHandler   // receives the S3 event notifications; nil sends none
+	Progress io.Writer    // progress lines for large folders; nil for none
+	Logger   *slog.Logger // nil for slog.Default()
+}
+
+// Syncer mirrors a media folder into a bucket and tells the indexer about
+// every upload and delete with the S3 event notification the cloud would
+// send. Keys are the files' slash-separated paths relative to the folder.
+type Syncer struct {
+	cfg    SyncConfig
+	log    *slog.Logger
+	notify *notifier
+
+	mu    sync.Mutex
+	known map[string]fileStamp // keys uploaded, with what was uploaded
+}
+
+// fileStamp identifies an uploaded version of a file cheaply.
+type fileStamp struct {
+	size  int64
+	mtime time.Time
+}
+
+// NewSyncer returns a Syncer for cfg.
+func NewSyncer(cfg SyncConfig) *Syncer {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Syncer{
+		cfg:    cfg,
+		log:    log,
+		notify: newNotifier(cfg.Indexer, cfg.Bucket, log),
+		known:  make(map[string]fileStamp),
+	}
+}
+
+// SyncResult summarizes a full sync.
+type SyncResult struct {
+	Files   int   // files uploaded
+	Skipped int   // hidden, temporary or reserved files left out
+	Bytes   int64 // bytes uploaded
+	Took    time.Duration
+}
+
+// Concurrency of uploads and how large a folder must be to print progress.
+const (
+	uploadWorkers = 4
+	progressMin   = 20
+)
+
+// notifyChunk is how many changes a full sync gathers before it hands
+// them to the indexer, so indexing keeps up with uploading.
+const notifyChunk = recordsPerMessage * messagesPerCall
+
+// SyncAll uploads every file of the media folder that was not uploaded yet
+// (or changed since) and delivers their events to the indexer.
+func (s *Syncer) SyncAll(ctx context.Context) (SyncResult, error) {
+	start := time.Now()
+	var res SyncResult
+	files, skipped, err := s.scan(s.cfg.Dir)
+	if err != nil {
+		return res, err
+	}
+	res.Skipped = skipped
+	type job struct {
+		rel string
+		fi  fs.FileInfo
+	}
+	jobs := make(chan job)
+	type result struct {
+		change Change
+		err    error
+	}
+	results := make(chan result)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	for range uploadWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				c, err := s.upload(ctx, j.rel, j.fi)
+				select {
+				case results <- result{c, err}:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	go func() {
+		defer close(jobs)
+		for rel, fi := range files {
+			select {
+			case jobs <- job{rel, fi}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() { wg.Wait(); close(results) }()
+
+	var (
+		errs    []error
+		pending []Change
+		done    int
+		total   = len(files)
+		step    = max(total/10, 1)
+	)
+	for r := range results {
+		done++
+		if r.err != nil {
+			errs = append(errs, r.err)
+		} else {
+			res.Files++
+			res.Bytes += r.change.Size
+			pending = append(pending, r.change)
+		}
+		if s.cfg.Progress != nil && total >= progressMin && (done%step == 0 || done == total) {
+			fmt.Fprintf(s.cfg.Progress, "  uploaded %d/%d files (%d%%)\n", done, total, done*100/total)
+		}
+		if len(pending) >= notifyChunk {
+			if err := s.notify.notify(ctx, pending); err != nil {
+				errs = append(errs, err)
+			}
+			pending = nil
+		}
+	}
+	if err := s.notify.notify(ctx, pending); err != nil {
+		errs = append(errs, err)
+	}
+	res.Took = time.Since(start)
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	return res, errors.Join(errs...)
+}
+
+// scan lists the files under dir that need uploading, by key.
+func (s *Syncer) scan(dir string) (files map[string]fs.FileInfo, skipped int, err error) {
+	files = make(map[string]fs.FileInfo)
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if p == dir {
+				return err
+			}
+			s.log.Warn("skip unreadable path", "path", p, "err", err)
+			return nil
+		}
+		rel, ok := s.rel(p)
+		if !ok {
+			return nil // the root
+		}
+		if skipName(rel) != "" {
+			skipped++
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			return nil
+		}
+		fi, err := os.Stat(p) // follows a symlink to a file
+		if err != nil || !fi.Mode().IsRegular() {
+			return nil
+		}
+		if s.unchanged(rel, fi) {
+			return nil
+		}
+		files[rel] = fi
+		return nil
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("scan media folder: %w", err)
+	}
+	return files, skipped, nil
+}
+
+// rel returns the key for a path under the media folder.
+func (s *Syncer) rel(p string) (string, bool) {
+	r, err := filepath.Rel(s.cfg.Dir, p)
+	if err != nil || r == "." || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+		return "", false
+	}
+	return filepath.ToSlash(r), true
+}
+
+func (s *Syncer) unchanged(key string, fi fs.FileInfo) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.known[key]
+	return ok && st.size == fi.Size() && st.mtime.Equal(fi.ModTime())
+}
+
+// skipName says why a key is left out of the bucket, or "" to upload it:
+// hidden files and folders, editors' temporary files, and jokebox's own
+// reserved prefix.
+func skipName(key string) string {
+	parts := strings.Split(key, "/")
+	if parts[0]+"/" == reservedPrefix {
+		return "reserved prefix"
+	}
+	for _, p := range parts {
+		if strings.HasPrefix(p, ".") {
+			return "hidden"
+		}
+	}
+	base := parts[len(parts)-1]
+	switch {
+	case strings.HasSuffix(base, "~"),
+		strings.HasPrefix(base, "#") && strings.HasSuffix(base, "#"),
+		strings.HasPrefix(base, "~$"),
+		base == "4913", // vim's probe file
+		slices.Contains(tempExts, strings.ToLower(path.Ext(base))):
+		return "temporary file"
+	}
+	return ""
+}
+
+// reservedPrefix is where jokebox keeps its own objects (manifest.Prefix).
+const reservedPrefix = "_jokebox/"
+
+var tempExts = []string{".swp", ".swo", ".swx", ".tmp", ".temp", ".part", ".crdownload", ".download", ".partial"}
+
+// upload puts one file and returns its change.
+func (s *Syncer) upload(ctx context.Context, key string, fi fs.FileInfo) (Change, error) {
+	f, err := os.Open(filepath.Join(s.cfg.Dir, filepath.FromSlash(key)))
+	if err != nil {
+		return Change{}, fmt.Errorf("upload %s: %w", key, err)
+	}
+	defer f.Close()
+	in := &s3.PutObjectInput{
+		Bucket:        aws.String(s.cfg.Bucket),
+		Key:           aws.String(key),
+		Body:          f,
+		ContentLength: aws.Int64(fi.Size()),
+	}
+	if ct := mime.TypeByExtension(path.Ext(key)); ct != "" {
+		in.ContentType = aws.String(ct)
+	}
+	out, err := s.cfg.S3.PutObject(ctx, in)
+	if err != nil {
+		return Change{}, fmt.Errorf("upload %s: %w", key, err)
+	}
+	s.mu.Lock()
+	s.known[key] = fileStamp{size: fi.Size(), mtime: fi.ModTime()}
+	s.mu.Unlock()
+	s.log.DebugContext(ctx, "uploaded", "key", key, "size", fi.Size())
+	return Change{Key: key, Size: fi.Size(), ETag: aws.ToString(out.ETag)}, nil
+}
+
+// remove deletes one key and returns its change.
+func (s *Syncer) remove(ctx context.Context, key string) (Change, error) {
+	_, err := s.cfg.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key)})
+	if err != nil {
+		return Change{}, fmt.Errorf("delete %s: %w", key, err)
+	}
+	s.mu.Lock()
+	delete(s.known, key)
+	s.mu.Unlock()
+	s.log.DebugContext(ctx, "deleted", "key", key)
+	return Change{Key: key, Removed: true}, nil
+}
+
+// Apply brings the bucket in line with the given paths of the media folder
+// (absolute, or relative to it) and notifies the indexer: a file that exists
+// is uploaded when new or changed, a folder is synced recursively, and a
+// path that no longer exists is deleted along with every uploaded key under
+// it. It returns the changes made.
+func (s *Syncer) Apply(ctx context.Context, paths []string) ([]Change, error) {
+	var (
+		changes []Change
+		errs    []error
+	)
+	for _, p := range paths {
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(s.cfg.Dir, p)
+		}
+		key, ok := s.rel(p)
+		if !ok || skipName(key) != "" {
+			continue
+		}
+		fi, err := os.Stat(p)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			for _, k := range s.knownUnder(key) {
+				c, err := s.remove(ctx, k)
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				changes = append(changes, c)
+			}
+		case err != nil:
+			errs = append(errs, err)
+		case fi.IsDir():
+			files, _, err := s.scan(p)
+			if err != nil {
+				errs = append(errs, err)
+			}
+			for _, k := range sortedKeys(files) {
+				c, err := s.upload(ctx, k, files[k])
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				changes = append(changes, c)
+			}
+		case fi.Mode().IsRegular() && !s.unchanged(key, fi):
+			c, err := s.upload(ctx, key, fi)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			changes = append(changes, c)
+		}
+	}
+	if err := s.notify.notify(ctx, changes); err != nil {
+		errs = append(errs, err)
+	}
+	return changes, errors.Join(errs...)
+}
+
+// knownUnder returns the uploaded keys equal to key or under key + "/".
+func (s *Syncer) knownUnder(key string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var keys []string
+	for k := range s.known {
+		if k == key || strings.HasPrefix(k, key+"/") {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

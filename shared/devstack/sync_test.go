@@ -1,0 +1,282 @@
+package devstack
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/google/go-cmp/cmp"
+)
+
+var _ ObjectWriter = (*s3.Client)(nil)
+
+// startTestS3 starts the embedded S3 for a test.
+func startTestS3(t *testing.T, bucket string) (endpoint string, client *s3.Client) {
+	t.Helper()
+	endpoint, stop, err := StartS3("127.0.0.1:0", bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Errorf("stop s3: %v", err)
+		}
+	})
+	return endpoint, NewS3Client(endpoint)
+}
+
+// recorder is an SQSHandler that records the events it is given.
+type recorder struct {
+	mu      sync.Mutex
+	records []events.S3EventRecord
+	changed chan struct{}
+}
+
+func newRecorder() *recorder { return &recorder{changed: make(chan struct{}, 1000)} }
+
+func (r *recorder) HandleSQS(_ context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, m := range ev.Records {
+		var s3ev events.S3Event
+		if err := json.Unmarshal([]byte(m.Body), &s3ev); err != nil {
+			return events.SQSEventResponse{}, fmt.Errorf("message %s: %w", m.MessageId, err)
+		}
+		r.records = append(r.records, s3ev.Records...)
+	}
+	r.changed <- struct{}{}
+	return events.SQSEventResponse{}, nil
+}
+
+// take returns and forgets the recorded events as "Name key" strings, sorted.
+func (r *recorder) take() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, rec := range r.records {
+		out = append(out, rec.EventName+" "+rec.S3.Object.URLDecodedKey)
+	}
+	r.records = nil
+	slices.Sort(out)
+	return out
+}
+
+func writeFile(t *testing.T, dir, rel, content string) {
+	t.Helper()
+	p := filepath.Join(dir, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func listKeys(t *testing.T, c *s3.Client, bucket string) []string {
+	t.Helper()
+	out, err := c.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, o := range out.Contents {
+		keys = append(keys, aws.ToString(o.Key))
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func TestSkipName(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ key, want string }{
+		{"a.mp3", ""},
+		{"animales/el pato.mp3", ""},
+		{"cover.jpg", ""},
+		{".DS_Store", "hidden"},
+		{"animales/.hidden.mp3", "hidden"},
+		{".git/x.mp3", "hidden"},
+		{"a.mp3~", "temporary file"},
+		{"#a.mp3#", "temporary file"},
+		{"animales/.a.mp3.swp", "hidden"},
+		{"a.mp3.part", "temporary file"},
+		{"a.crdownload", "temporary file"},
+		{"4913", "temporary file"},
+		{"~$doc.docx", "temporary file"},
+		{"_jokebox/manifest.json", "reserved prefix"},
+		{"_jokebox", "reserved prefix"}, // the folder itself
+		{"x/_jokebox/a.mp3", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.key, func(t *testing.T) {
+			if got := skipName(tt.key); got != tt.want {
+				t.Errorf("skipName(%q) = %q; want %q", tt.key, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSyncAll(t *testing.T) {
+	t.Parallel()
+	const bucket = "media"
+	_, client := startTestS3(t, bucket)
+	dir := t.TempDir()
+	for _, f := range []string{"animales/el pato.mp3", "a+b.mp3", "ñandú/canción.mp3", "root.mp3", ".DS_Store", "animales/x.mp3~", ".hidden/a.mp3", "_jokebox/pointer.json"} {
+		writeFile(t, dir, f, "audio of "+f)
+	}
+	rec := newRecorder()
+	var progress bytes.Buffer
+	s := NewSyncer(SyncConfig{Dir: dir, Bucket: bucket, S3: client, Indexer: rec, Progress: &progress, Logger: discard})
+	res, err := s.SyncAll(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantKeys := []string{"a+b.mp3", "animales/el pato.mp3", "root.mp3", "ñandú/canción.mp3"}
+	if diff := cmp.Diff(wantKeys, listKeys(t, client, bucket)); diff != "" {
+		t.Errorf("bucket keys (-want +got):\n%s", diff)
+	}
+	if res.Files != 4 || res.Skipped != 4 {
+		t.Errorf("SyncAll = %+v; want 4 files, 4 skipped", res)
+	}
+	var wantEvents []string
+	for _, k := range wantKeys {
+		wantEvents = append(wantEvents, "ObjectCreated:Put "+k)
+	}
+	if diff := cmp.Diff(wantEvents, rec.take()); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
+	if progress.Len() != 0 {
+		t.Errorf("progress for 4 files: %q; want none", progress.String())
+	}
+
+	// A second sync uploads nothing: every file is known and unchanged.
+	res, err = s.SyncAll(context.Background())
+	if err != nil || res.Files != 0 {
+		t.Errorf("second SyncAll = %+v, %v; want no uploads", res, err)
+	}
+	if got := rec.take(); len(got) != 0 {
+		t.Errorf("second sync sent %v", got)
+	}
+}
+
+func TestSyncAllEventsMatchObjects(t *testing.T) {
+	t.Parallel()
+	const bucket = "media"
+	_, client := startTestS3(t, bucket)
+	dir := t.TempDir()
+	writeFile(t, dir, "chistes/uno dos.mp3", "0123456789")
+	var got []events.S3EventRecord
+	h := sqsFunc(func(_ context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+		for _, m := range ev.Records {
+			var e events.S3Event
+			if err := json.Unmarshal([]byte(m.Body), &e); err != nil {
+				t.Error(err)
+			}
+			got = append(got, e.Records...)
+		}
+		return events.SQSEventResponse{}, nil
+	})
+	s := NewSyncer(SyncConfig{Dir: dir, Bucket: bucket, S3: client, Indexer: h, Logger: discard})
+	if _, err := s.SyncAll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	head, err := client.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("chistes/uno dos.mp3")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 {
+		t.Fatalf("%d records; want 1", len(got))
+	}
+	o := got[0].S3.Object
+	if want := strings.Trim(aws.ToString(head.ETag), `"`); o.ETag != want || o.Size != 10 || o.Key != "chistes/uno+dos.mp3" {
+		t.Errorf("object = %+v; want key chistes/uno+dos.mp3, size 10, eTag %s", o, want)
+	}
+	if ct := aws.ToString(head.ContentType); ct != "audio/mpeg" {
+		t.Errorf("Content-Type = %q; want audio/mpeg", ct)
+	}
+}
+
+func TestSyncAllProgress(t *testing.T) {
+	t.Parallel()
+	const bucket = "media"
+	_, client := startTestS3(t, bucket)
+	dir := t.TempDir()
+	for i := range 45 {
+		writeFile(t, dir, fmt.Sprintf("f%02d/%02d.mp3", i%3, i), "x")
+	}
+	rec := newRecorder()
+	var progress bytes.Buffer
+	s := NewSyncer(SyncConfig{Dir: dir, Bucket: bucket, S3: client, Indexer: rec, Progress: &progress, Logger: discard})
+	if _, err := s.SyncAll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(progress.String()), "\n")
+	if len(lines) < 5 || lines[len(lines)-1] != "  uploaded 45/45 files (100%)" {
+		t.Errorf("progress:\n%s\nwant about ten lines ending with 45/45", progress.String())
+	}
+	if got := len(rec.take()); got != 45 {
+		t.Errorf("%d events; want 45", got)
+	}
+}
+
+func TestPresignedRangeGet(t *testing.T) {
+	t.Parallel()
+	const bucket = "media"
+	_, client := startTestS3(t, bucket)
+	ctx := context.Background()
+	body := strings.Repeat("0123456789", 100)
+	if _, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("animales/el pato.mp3"), Body: strings.NewReader(body), ContentType: aws.String("audio/mpeg")}); err != nil {
+		t.Fatal(err)
+	}
+	req, err := s3.NewPresignClient(client).PresignGetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("animales/el pato.mp3")}, s3.WithPresignExpires(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(req.URL, "X-Amz-Signature=") {
+		t.Fatalf("presigned URL %s has no signature", req.URL)
+	}
+	tests := []struct {
+		name, rng    string
+		status       int
+		want, cRange string
+	}{
+		{"whole", "", http.StatusOK, body, ""},
+		{"range", "bytes=10-19", http.StatusPartialContent, body[10:20], "bytes 10-19/1000"},
+		{"open range", "bytes=990-", http.StatusPartialContent, body[990:], "bytes 990-999/1000"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, _ := http.NewRequest(http.MethodGet, req.URL, nil)
+			if tt.rng != "" {
+				r.Header.Set("Range", tt.rng)
+			}
+			resp, err := http.DefaultClient.Do(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			got, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tt.status || string(got) != tt.want {
+				t.Errorf("GET %s = %d %.40q; want %d %.40q", tt.rng, resp.StatusCode, got, tt.status, tt.want)
+			}
+			if cr := resp.Header.Get("Content-Range"); cr != tt.cRange {
+				t.Errorf("Content-Range = %q; want %q", cr, tt.cRange)
+			}
+			if ar := resp.Header.Get("Accept-Ranges"); ar != "bytes" {
+				t.Errorf("Accept-Ranges = %q; want bytes", ar)
+			}
+		})
+	}
+}

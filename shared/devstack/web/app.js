@@ -1,0 +1,651 @@
+// jokebox device simulator: builds real Alexa requests, posts them to the
+// skill at /alexa, and acts as the device's AudioPlayer for the directives
+// that come back. Plain JavaScript, no build step.
+"use strict";
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const audio = $("audio");
+
+  // ---- device and player state ------------------------------------------
+
+  const state = {
+    skillId: "amzn1.ask.skill.dev-simulator",
+    deviceId: persistent("jokebox.deviceId", () => "amzn1.ask.device.DEV" + hex(24)),
+    userId: persistent("jokebox.userId", () => "amzn1.ask.account.DEV" + hex(24)),
+    session: null, // {id, fresh} while a session is open
+    activity: "IDLE", // context.AudioPlayer.playerActivity
+    token: "", // token of the current (or last) stream
+    offsetMs: 0, // offset recorded when playback stopped or finished
+    current: null, // {token, url, metadata, startedSent, nearlySent}
+    queue: [], // enqueued items, played in turn
+    speak: true,
+    requests: 0,
+    errors: 0,
+    lastRequest: null,
+    lastResponse: null,
+    lastSpeech: "",
+    playlists: [],
+    ready: false,
+    stoppedByDirective: false,
+  };
+
+  function persistent(key, make) {
+    try {
+      let v = localStorage.getItem(key);
+      if (!v) { v = make(); localStorage.setItem(key, v); }
+      return v;
+    } catch { return make(); }
+  }
+  function hex(n) {
+    const b = new Uint8Array(n / 2);
+    crypto.getRandomValues(b);
+    return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("").toUpperCase();
+  }
+  function uuid() {
+    if (crypto.randomUUID) return crypto.randomUUID();
+    const h = hex(32).toLowerCase();
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20)}`;
+  }
+  const locale = () => $("locale").value;
+  const screenOn = () => $("screen").checked;
+
+  function currentOffset() {
+    if (state.current && audio.src && !isNaN(audio.currentTime)) return Math.round(audio.currentTime * 1000);
+    return state.offsetMs;
+  }
+
+  // ---- building requests -------------------------------------------------
+
+  function timestamp() {
+    return new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+  }
+
+  function envelope(body, withSession) {
+    const interfaces = { AudioPlayer: {} };
+    if (screenOn()) interfaces.Display = { templateVersion: "1.0", markupVersion: "1.0" };
+    const player = { playerActivity: state.activity };
+    if (state.token) {
+      player.token = state.token;
+      player.offsetInMilliseconds = currentOffset();
+    }
+    const env = {
+      version: "1.0",
+      context: {
+        System: {
+          application: { applicationId: state.skillId },
+          user: { userId: state.userId },
+          device: { deviceId: state.deviceId, supportedInterfaces: interfaces },
+          apiEndpoint: "https://api.amazonalexa.com",
+          apiAccessToken: "dev-simulator",
+        },
+        AudioPlayer: player,
+      },
+      request: Object.assign(
+        { type: body.type, requestId: "amzn1.echo-api.request." + uuid(), timestamp: timestamp(), locale: locale() },
+        body,
+      ),
+    };
+    if (withSession) {
+      if (!state.session) state.session = { id: "amzn1.echo-api.session." + uuid(), fresh: true };
+      env.session = {
+        new: state.session.fresh,
+        sessionId: state.session.id,
+        application: { applicationId: state.skillId },
+        user: { userId: state.userId },
+        attributes: {},
+      };
+      state.session.fresh = false;
+      // Put the order back: version, session, context, request.
+      return { version: env.version, session: env.session, context: env.context, request: env.request };
+    }
+    return env;
+  }
+
+  function intentBody(name, slots) {
+    const intent = { name, confirmationStatus: "NONE" };
+    if (name === "PlayJokeIntent") {
+      const playlist = { name: "playlist", confirmationStatus: "NONE" };
+      if (slots && slots.playlist) {
+        playlist.value = slots.playlist;
+        playlist.source = "USER";
+      }
+      intent.slots = { playlist };
+    }
+    return { type: "IntentRequest", dialogState: "COMPLETED", intent };
+  }
+
+  // ---- talking to the skill ---------------------------------------------
+
+  let chain = Promise.resolve();
+
+  // send posts a request (serialized, so the log reads in order) and then
+  // carries out its response.
+  function send(body, withSession) {
+    const p = chain.then(() => post(body, withSession));
+    chain = p.catch(() => {});
+    return p.then((resp) => (resp ? handleResponse(body.type, resp) : null));
+  }
+
+  async function post(body, withSession) {
+    const req = envelope(body, withSession);
+    state.requests++;
+    state.lastRequest = req;
+    showJSON("reqJSON", req);
+    $("reqType").textContent = req.request.type + (req.request.intent ? " · " + req.request.intent.name : "");
+    logEvent("out", "→ " + describe(req.request));
+    ring("thinking");
+    let res, text;
+    try {
+      res = await fetch("/alexa", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(req) });
+      text = await res.text();
+    } catch (e) {
+      return fail("network error: " + e.message);
+    } finally {
+      ring(idleRing());
+    }
+    const status = $("respStatus");
+    status.textContent = res.status + (res.ok ? " OK" : "");
+    status.classList.toggle("bad", !res.ok);
+    let resp;
+    try { resp = text ? JSON.parse(text) : {}; } catch { resp = { raw: text }; }
+    state.lastResponse = resp;
+    showJSON("respJSON", text ? resp : "(empty body)");
+    if (!res.ok) return fail(`skill answered ${res.status}: ${resp.error || text}`);
+    const r = resp.response || {};
+    const kinds = (r.directives || []).map((d) => d.type.replace("AudioPlayer.", "") + (d.playBehavior ? " " + d.playBehavior : ""));
+    if (r.outputSpeech) kinds.unshift("speech");
+    logEvent("in", "← " + (kinds.join(", ") || "empty response"));
+    return resp;
+  }
+
+  function fail(msg) {
+    state.errors++;
+    logEvent("error", msg);
+    ring("error");
+    setTimeout(() => ring(idleRing()), 1200);
+    return null;
+  }
+
+  function describe(r) {
+    let s = r.type;
+    if (r.intent) {
+      s += " " + r.intent.name;
+      const v = r.intent.slots && r.intent.slots.playlist && r.intent.slots.playlist.value;
+      if (v) s += ` (playlist=${v})`;
+    }
+    if (r.token) s += ` token=${short(r.token)}`;
+    if (r.offsetInMilliseconds !== undefined) s += ` offset=${r.offsetInMilliseconds}ms`;
+    if (r.error) s += ` ${r.error.type}`;
+    return s;
+  }
+  const short = (t) => (t.length > 24 ? t.slice(0, 10) + "…" + t.slice(-10) : t);
+
+  async function handleResponse(type, resp) {
+    const r = resp.response || {};
+    const isUserRequest = type === "LaunchRequest" || type === "IntentRequest";
+    if (isUserRequest) {
+      if (r.shouldEndSession === false) {
+        // The session stays open and Alexa listens.
+      } else {
+        state.session = null;
+      }
+    }
+    render();
+    const directives = r.directives || [];
+    const speech = r.outputSpeech && (r.outputSpeech.text || stripSSML(r.outputSpeech.ssml || ""));
+    if (speech) {
+      // A device pauses its audio while it speaks, then carries on with the
+      // directives.
+      await say(speech);
+    }
+    for (const d of directives) await directive(d);
+    render();
+    return resp;
+  }
+
+  const stripSSML = (s) => s.replace(/<[^>]+>/g, "");
+
+  // ---- speech ------------------------------------------------------------
+
+  function say(text) {
+    state.lastSpeech = text;
+    $("speech").hidden = false;
+    $("speechText").textContent = text;
+    if (!state.speak || !("speechSynthesis" in window)) return Promise.resolve();
+    return new Promise((resolve) => {
+      let done = false;
+      const finish = () => { if (!done) { done = true; ring(idleRing()); resolve(); } };
+      try {
+        const u = new SpeechSynthesisUtterance(text);
+        u.lang = locale();
+        const voice = speechSynthesis.getVoices().find((v) => v.lang === locale()) ||
+          speechSynthesis.getVoices().find((v) => v.lang.slice(0, 2) === locale().slice(0, 2));
+        if (voice) u.voice = voice;
+        u.onend = finish;
+        u.onerror = finish;
+        ring("speaking");
+        speechSynthesis.cancel();
+        speechSynthesis.speak(u);
+      } catch { finish(); }
+      // Headless browsers may never finish (or start) speaking.
+      setTimeout(finish, Math.min(1500 + text.length * 70, 10000));
+    });
+  }
+
+  // ---- the audio player --------------------------------------------------
+
+  async function directive(d) {
+    switch (d.type) {
+      case "AudioPlayer.Play": return play(d);
+      case "AudioPlayer.Stop": return stop(true);
+      case "AudioPlayer.ClearQueue":
+        state.queue = [];
+        logEvent("audio", "queue cleared (" + d.clearBehavior + ")");
+        if (d.clearBehavior === "CLEAR_ALL") return stop(true);
+        return;
+      default:
+        logEvent("error", "unsupported directive " + d.type);
+    }
+  }
+
+  function play(d) {
+    const item = d.audioItem || {};
+    const stream = item.stream || {};
+    const entry = { token: stream.token, url: stream.url, offsetMs: stream.offsetInMilliseconds || 0, metadata: item.metadata || {}, expectedPreviousToken: stream.expectedPreviousToken };
+    if (!entry.url || !entry.token) return fail("Play without stream url or token");
+    switch (d.playBehavior) {
+      case "ENQUEUE": {
+        const last = state.queue.length ? state.queue[state.queue.length - 1].token : state.token;
+        if (entry.expectedPreviousToken !== last) {
+          logEvent("error", `ENQUEUE ignored: expectedPreviousToken ${short(entry.expectedPreviousToken || "(none)")} ≠ ${short(last || "(none)")}`);
+          return;
+        }
+        state.queue.push(entry);
+        logEvent("audio", "enqueued " + label(entry));
+        // Enqueued while nothing plays: the device starts it.
+        if (state.activity === "FINISHED" && state.current && state.current.token === last) playNext();
+        return;
+      }
+      case "REPLACE_ENQUEUED":
+        state.queue = [entry];
+        logEvent("audio", "queue replaced by " + label(entry));
+        return;
+      default: // REPLACE_ALL
+        state.queue = [];
+        start(entry);
+    }
+  }
+
+  const label = (e) => (e.metadata && e.metadata.title) || decodeURIComponent((e.url.split("?")[0].split("/").pop() || e.token));
+
+  let generation = 0;
+
+  function start(entry) {
+    if (state.current && state.activity === "PLAYING") {
+      // Replacing what plays: the old stream stops first.
+      const old = { token: state.token, offset: currentOffset() };
+      state.activity = "STOPPED"; // so the pause handler stays quiet
+      audio.pause();
+      send({ type: "AudioPlayer.PlaybackStopped", token: old.token, offsetInMilliseconds: old.offset }, false);
+    }
+    const gen = ++generation;
+    state.current = { token: entry.token, url: entry.url, metadata: entry.metadata, startedSent: false, nearlySent: false };
+    state.token = entry.token;
+    state.offsetMs = entry.offsetMs;
+    logEvent("audio", `play ${label(entry)} from ${fmtMs(entry.offsetMs)}`);
+    const seek = entry.offsetMs / 1000;
+    const go = () => {
+      if (gen !== generation) return; // replaced meanwhile
+      if (seek > 0) {
+        try { audio.currentTime = seek; } catch { /* not seekable */ }
+      }
+      audio.play().catch((e) => { if (gen === generation) logEvent("error", "audio.play(): " + e.message); });
+    };
+    audio.addEventListener("loadedmetadata", go, { once: true });
+    audio.src = entry.url;
+    render();
+  }
+
+  function stop(byDirective) {
+    if (!state.current || audio.paused) {
+      // Nothing is playing: a Stop is a no-op.
+      render();
+      return;
+    }
+    if (state.activity !== "PLAYING") {
+      // Still loading: stop before it starts.
+      generation++;
+      audio.pause();
+      state.activity = "STOPPED";
+      render();
+      return;
+    }
+    state.stoppedByDirective = byDirective;
+    audio.pause(); // the "pause" event sends PlaybackStopped
+  }
+
+  function playNext() {
+    const next = state.queue.shift();
+    if (next) start(next);
+  }
+
+  audio.addEventListener("playing", () => {
+    const cur = state.current;
+    if (!cur) return;
+    state.activity = "PLAYING";
+    ring("playing");
+    render();
+    if (!cur.startedSent) {
+      cur.startedSent = true;
+      const token = cur.token;
+      send({ type: "AudioPlayer.PlaybackStarted", token, offsetInMilliseconds: currentOffset() }, false).then(() => {
+        // Screen devices send PlaybackNearlyFinished soon after starting;
+        // jokes are short, so do it once per item, right after Started.
+        if (state.current === cur && !cur.nearlySent) {
+          cur.nearlySent = true;
+          send({ type: "AudioPlayer.PlaybackNearlyFinished", token, offsetInMilliseconds: currentOffset() }, false);
+        }
+      });
+    }
+  });
+
+  audio.addEventListener("pause", () => {
+    if (!state.current || audio.ended || state.activity !== "PLAYING") return;
+    const byDirective = state.stoppedByDirective;
+    state.stoppedByDirective = false;
+    state.offsetMs = currentOffset();
+    state.activity = byDirective ? "STOPPED" : "PAUSED";
+    ring(idleRing());
+    render();
+    logEvent("audio", `stopped at ${fmtMs(state.offsetMs)}`);
+    send({ type: "AudioPlayer.PlaybackStopped", token: state.current.token, offsetInMilliseconds: state.offsetMs }, false);
+  });
+
+  audio.addEventListener("ended", () => {
+    const cur = state.current;
+    if (!cur) return;
+    state.offsetMs = Math.round((audio.duration || 0) * 1000);
+    state.activity = "FINISHED";
+    ring(idleRing());
+    logEvent("audio", "finished " + label(cur));
+    send({ type: "AudioPlayer.PlaybackFinished", token: cur.token, offsetInMilliseconds: state.offsetMs }, false);
+    if (state.queue.length) playNext();
+    render();
+  });
+
+  audio.addEventListener("error", () => {
+    const cur = state.current;
+    if (!cur || !audio.error) return;
+    const types = {
+      1: "MEDIA_ERROR_UNKNOWN", // aborted
+      2: "MEDIA_ERROR_SERVICE_UNAVAILABLE", // network
+      3: "MEDIA_ERROR_INTERNAL_DEVICE_ERROR", // decode
+      4: "MEDIA_ERROR_INVALID_REQUEST", // source not supported (or 403/404)
+    };
+    const before = { token: cur.token, offsetInMilliseconds: state.offsetMs, playerActivity: state.activity };
+    state.activity = "STOPPED";
+    ring("error");
+    render();
+    logEvent("error", "audio error: " + (audio.error.message || types[audio.error.code]));
+    send({
+      type: "AudioPlayer.PlaybackFailed",
+      token: cur.token,
+      offsetInMilliseconds: state.offsetMs,
+      error: { type: types[audio.error.code] || "MEDIA_ERROR_UNKNOWN", message: audio.error.message || "playback failed" },
+      currentPlaybackState: before,
+    }, false);
+  });
+
+  audio.addEventListener("timeupdate", renderProgress);
+  audio.addEventListener("durationchange", renderProgress);
+
+  // ---- rendering ---------------------------------------------------------
+
+  function idleRing() {
+    return state.activity === "PLAYING" ? "playing" : "idle";
+  }
+  function ring(s) { $("ring").dataset.state = s; }
+
+  function fmtMs(ms) {
+    const s = Math.max(0, Math.floor(ms / 1000));
+    return Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
+  }
+
+  function render() {
+    $("pActivity").textContent = state.activity;
+    $("pToken").textContent = state.token || "—";
+    $("pToken").title = state.token;
+    $("pOffset").textContent = currentOffset() + " ms";
+    $("pQueue").textContent = state.queue.length ? state.queue.map(label).join(", ") : "empty";
+    $("pSession").textContent = state.session ? "open (" + state.session.id.slice(-8) + ")" : "closed";
+    const pane = $("screenPane");
+    pane.classList.toggle("off", !screenOn());
+    const cur = state.current;
+    const labels = { PLAYING: "Now playing", PAUSED: "Paused", STOPPED: "Stopped", FINISHED: "Finished", IDLE: "Nothing playing", BUFFER_UNDERRUN: "Buffering" };
+    $("npLabel").textContent = screenOn() ? labels[state.activity] || state.activity : (labels[state.activity] || state.activity) + " · no screen";
+    $("npTitle").textContent = cur ? (cur.metadata && cur.metadata.title) || label(cur) : "—";
+    $("npSubtitle").textContent = cur && cur.metadata ? cur.metadata.subtitle || "" : "";
+    renderProgress();
+  }
+
+  function renderProgress() {
+    const d = audio.duration;
+    const t = audio.currentTime || 0;
+    $("bar").style.width = d > 0 && isFinite(d) ? Math.min(100, (t / d) * 100) + "%" : "0";
+    $("tCur").textContent = fmtMs(t * 1000);
+    $("tDur").textContent = d > 0 && isFinite(d) ? fmtMs(d * 1000) : "0:00";
+    if (state.activity === "PLAYING") $("pOffset").textContent = currentOffset() + " ms";
+  }
+
+  function showJSON(id, v) {
+    const el = $(id);
+    if (typeof v === "string") { el.textContent = v; return; }
+    const json = JSON.stringify(v, null, 2);
+    el.innerHTML = json
+      .replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+      .replace(/("(?:\\.|[^"\\])*")(\s*:)?|\b(true|false|null|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\b/g, (m, str, colon, lit) => {
+        if (str) return colon ? `<span class="k">${str}</span>${colon}` : `<span class="s">${str}</span>`;
+        return `<span class="n">${lit}</span>`;
+      });
+  }
+
+  const logEntries = [];
+  function logEvent(kind, msg) {
+    const t = new Date();
+    logEntries.push({ t: t.toISOString(), kind, msg });
+    const li = document.createElement("li");
+    const time = document.createElement("time");
+    time.textContent = t.toLocaleTimeString([], { hour12: false }) + "." + String(t.getMilliseconds()).padStart(3, "0");
+    const k = document.createElement("span");
+    k.className = "kind " + kind;
+    k.textContent = { out: "request", in: "response", audio: "player", error: "error" }[kind] || kind;
+    const m = document.createElement("span");
+    m.className = "msg";
+    m.textContent = msg;
+    li.append(time, k, m);
+    const log = $("log");
+    log.append(li);
+    log.scrollTop = log.scrollHeight;
+  }
+
+  // ---- understanding free text ---------------------------------------------
+
+  // Each rule maps an utterance to an intent; the first match wins. A rule
+  // with a playlist group fills the PlayJokeIntent's playlist slot.
+  const rules = {
+    es: [
+      [/^(abre|abrir|inicia|iniciar|lanza)\b/, "launch"],
+      [/^(?:pon|ponme|p[oó]nme|reproduce|toca|escuchar|quiero o[ií]r)\s+(?:(?:la lista de|la lista|los chistes de|chistes de|un chiste de|los|las|el|la)\s+)*(.+)$/, "PlayJokeIntent"],
+      [/\b(desde el principio|empieza de nuevo|vuelve a empezar|reinicia)\b/, "AMAZON.StartOverIntent"],
+      [/\b(pausa|pausar|pausa la)\b/, "AMAZON.PauseIntent"],
+      [/\b(contin[uú]a|continuar|reanuda|reanudar|sigue|seguir)\b/, "AMAZON.ResumeIntent"],
+      [/\b(siguiente|pr[oó]ximo|salta|saltar|otro chiste|otra)\b/, "AMAZON.NextIntent"],
+      [/\b(anterior|atr[aá]s|previo)\b/, "AMAZON.PreviousIntent"],
+      [/\b(repite|repetir)\b/, "AMAZON.RepeatIntent"],
+      [/\b(bucle|en bucle|repetir todo)\b/, "AMAZON.LoopOnIntent"],
+      [/\b(aleatorio|mezcla|baraja)\b/, "AMAZON.ShuffleOnIntent"],
+      [/\b(cancela|cancelar)\b/, "AMAZON.CancelIntent"],
+      [/\b(para|parar|det[eé]n|detener|basta|stop|c[aá]llate)\b/, "AMAZON.StopIntent"],
+      [/\b(ayuda|qu[eé] puedo decir)\b/, "AMAZON.HelpIntent"],
+      [/\b(inicio|pantalla de inicio)\b/, "AMAZON.NavigateHomeIntent"],
+      [/\b(chiste|chistes|cu[eé]ntame)\b/, "PlayJokeIntent"],
+    ],
+    en: [
+      [/^(open|launch|start jokebox)\b/, "launch"],
+      [/^(?:play|put on|listen to)\s+(?:(?:the|some|jokes about|jokes from|playlist)\s+)*(.+?)(?:\s+(?:playlist|jokes))?$/, "PlayJokeIntent"],
+      [/\b(start over|restart|from the beginning)\b/, "AMAZON.StartOverIntent"],
+      [/\bpause\b/, "AMAZON.PauseIntent"],
+      [/\b(resume|continue|carry on|unpause)\b/, "AMAZON.ResumeIntent"],
+      [/\b(next|skip|another one)\b/, "AMAZON.NextIntent"],
+      [/\b(previous|go back|back)\b/, "AMAZON.PreviousIntent"],
+      [/\b(loop|loop on)\b/, "AMAZON.LoopOnIntent"],
+      [/\brepeat\b/, "AMAZON.RepeatIntent"],
+      [/\b(shuffle)\b/, "AMAZON.ShuffleOnIntent"],
+      [/\bcancel\b/, "AMAZON.CancelIntent"],
+      [/\b(stop|shut up|quiet)\b/, "AMAZON.StopIntent"],
+      [/\b(help|what can i say)\b/, "AMAZON.HelpIntent"],
+      [/\b(home|go home)\b/, "AMAZON.NavigateHomeIntent"],
+      [/\b(joke|jokes|tell me)\b/, "PlayJokeIntent"],
+    ],
+  };
+
+  // understand returns {launch: true} or {intent, slots} for an utterance.
+  function understand(text, loc) {
+    const t = text.trim().toLowerCase().replace(/^(alexa|echo)[, ]+/, "").replace(/[.!?¿¡]+$/g, "").replace(/^[¿¡]/, "");
+    for (const [re, name] of rules[loc.slice(0, 2)] || rules.en) {
+      const m = t.match(re);
+      if (!m) continue;
+      if (name === "launch") return { launch: true };
+      if (name === "PlayJokeIntent" && m[1] !== undefined && re.source.startsWith("^(?:")) {
+        const playlist = m[1].trim();
+        if (/^(un chiste|unos chistes|algo|a joke|some jokes|something)$/.test(playlist)) return { intent: name };
+        return { intent: name, slots: { playlist } };
+      }
+      return { intent: name };
+    }
+    return { intent: "AMAZON.FallbackIntent" };
+  }
+
+  // ---- user actions --------------------------------------------------------
+
+  function launch() {
+    logEvent("out", "“open jokebox”");
+    return send({ type: "LaunchRequest" }, true);
+  }
+  function intent(name, slots) {
+    return send(intentBody(name, slots), true);
+  }
+  function utter(text) {
+    const u = understand(text, locale());
+    $("hint").textContent = `“${text}” → ` + (u.launch ? "LaunchRequest" : u.intent + (u.slots ? ` {playlist: "${u.slots.playlist}"}` : ""));
+    return u.launch ? launch() : intent(u.intent, u.slots);
+  }
+  function device(cmd) {
+    return send({ type: `PlaybackController.${cmd}CommandIssued` }, false);
+  }
+
+  $("sayForm").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const text = $("utterance").value.trim();
+    if (!text) return;
+    $("utterance").value = "";
+    utter(text);
+  });
+  $("btn-open").addEventListener("click", () => launch());
+  document.querySelectorAll("[data-intent]").forEach((b) => b.addEventListener("click", () => intent(b.dataset.intent)));
+  $("btn-playlist").addEventListener("click", () => {
+    const name = $("playlist").value;
+    intent("PlayJokeIntent", name ? { playlist: name } : undefined);
+  });
+  $("dev-play").addEventListener("click", () => device("Play"));
+  $("dev-pause").addEventListener("click", () => device("Pause"));
+  $("dev-next").addEventListener("click", () => device("Next"));
+  $("dev-prev").addEventListener("click", () => device("Previous"));
+  $("clearLog").addEventListener("click", () => { $("log").textContent = ""; });
+  $("screen").addEventListener("change", render);
+  $("speak").addEventListener("change", () => { state.speak = $("speak").checked; if (!state.speak && window.speechSynthesis) speechSynthesis.cancel(); });
+  $("locale").addEventListener("change", () => {
+    try { localStorage.setItem("jokebox.locale", locale()); } catch { /* private mode */ }
+    placeholder();
+  });
+
+  function placeholder() {
+    $("utterance").placeholder = locale().startsWith("es")
+      ? "Di algo: “pon animales”, “pausa”, “siguiente”, “cuéntame un chiste”…"
+      : "Say something: “play animals”, “pause”, “next”, “tell me a joke”…";
+  }
+
+  // ---- what the server indexed ---------------------------------------------
+
+  async function refreshInfo() {
+    try {
+      const info = await (await fetch("/api/info")).json();
+      if (info.skillId) state.skillId = info.skillId;
+      const folders = (info.playlists || []).filter((p) => p.name);
+      state.playlists = folders;
+      const sel = $("playlist");
+      const chosen = sel.value;
+      sel.textContent = "";
+      sel.append(new Option("(library)", ""));
+      for (const p of folders) sel.append(new Option(`${p.name} (${p.count})`, p.name));
+      sel.value = folders.some((p) => p.name === chosen) ? chosen : "";
+      const lib = $("library");
+      lib.innerHTML = "";
+      const b = (t) => { const e = document.createElement("b"); e.textContent = t; return e; };
+      lib.append(b(String(info.entries || 0)), " files · ", b(String(folders.length)), " playlists");
+      if ((info.rejected || []).length) lib.append(" · ", b(String(info.rejected.length)), " rejected");
+      lib.append(" · v" + (info.version || 0));
+      lib.title = (info.rejected || []).map((r) => `${r.key}: ${r.reason}`).join("\n") || "What the indexer has published";
+      if (info.error) lib.append(" · " + info.error);
+    } catch (e) {
+      $("library").textContent = "server unreachable";
+    }
+    state.ready = true;
+  }
+
+  // ---- start -----------------------------------------------------------------
+
+  try {
+    const saved = localStorage.getItem("jokebox.locale");
+    if (saved) $("locale").value = saved;
+  } catch { /* private mode */ }
+  placeholder();
+  render();
+  refreshInfo();
+  setInterval(refreshInfo, 3000);
+  if (window.speechSynthesis) speechSynthesis.getVoices(); // load voices early
+
+  // A small hook for browser tests and the curious.
+  window.jokebox = {
+    audio,
+    state: () => ({
+      activity: state.activity,
+      token: state.token,
+      offsetMs: currentOffset(),
+      stoppedOffsetMs: state.offsetMs,
+      currentTime: audio.currentTime,
+      paused: audio.paused,
+      src: audio.currentSrc || audio.src,
+      title: state.current ? label(state.current) : "",
+      queue: state.queue.map((e) => e.token),
+      session: state.session ? state.session.id : "",
+      requests: state.requests,
+      errors: state.errors,
+      lastRequest: state.lastRequest,
+      lastResponse: state.lastResponse,
+      lastSpeech: state.lastSpeech,
+      playlists: state.playlists.map((p) => p.name),
+      skillId: state.skillId,
+      ready: state.ready,
+    }),
+    log: () => logEntries.slice(),
+    understand,
+    utter,
+    launch,
+    intent,
+    device,
+    setSpeak: (on) => { state.speak = !!on; $("speak").checked = !!on; },
+    refreshInfo,
+  };
+})();
