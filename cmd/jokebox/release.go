@@ -2,9 +2,129 @@ package main
 
 import (
 	"context"
-	"errors"
+	"flag"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+
+	"github.com/jokebox/jokebox/shared/config"
+	"github.com/jokebox/jokebox/shared/release"
+	"github.com/jokebox/jokebox/shared/smapi"
 )
 
+// runRelease publishes the skill function and moves its aliases:
+// release (default), promote, rollback or hotfix.
 func runRelease(ctx context.Context, c *cli, args []string) error {
-	return errors.New("not implemented yet")
+	action := "release"
+	rest := args
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		action, rest = args[0], args[1:]
+	}
+	switch action {
+	case "release", "promote", "rollback", "hotfix":
+	default:
+		return fmt.Errorf("release: unknown action %q (want promote, rollback or hotfix, or none to release)", action)
+	}
+	fs := newFlags(c, "release")
+	dryRun := fs.Bool("dry-run", false, "print every step without calling anything")
+	submit := fs.Bool("submit", false, "also validate the skill and submit it for certification (release only)")
+	manual := fs.Bool("manual-publishing", false, "with --submit: publish by hand after certification instead of automatically")
+	function := fs.String("function", c.getenv("JOKEBOX_SKILL_FUNCTION"), "skill Lambda function name or ARN (default $JOKEBOX_SKILL_FUNCTION)")
+	skillID := fs.String("skill-id", c.getenv("JOKEBOX_SKILL_ID"), "Alexa skill ID (default $JOKEBOX_SKILL_ID)")
+	dir := fs.String("dir", "skill-package", "skill package directory, for the locales to validate (release --submit)")
+	if err := fs.Parse(rest); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("release: unexpected argument %q", fs.Arg(0))
+	}
+	if action != "release" && (*submit || *manual) {
+		return fmt.Errorf("release %s: --submit and --manual-publishing apply to release only", action)
+	}
+	needSkill := action == "release"
+
+	var missing []string
+	if *function == "" {
+		missing = append(missing, "JOKEBOX_SKILL_FUNCTION (or --function)")
+	}
+	if *skillID == "" {
+		missing = append(missing, "JOKEBOX_SKILL_ID (or --skill-id)")
+	}
+	var creds smapi.Credentials
+	var credErr error
+	if needSkill && !*dryRun {
+		creds, credErr = smapi.CredentialsFromEnv(c.getenv)
+	}
+	if err := configError(missing, credErr); err != nil {
+		return err
+	}
+
+	r := &release.Releaser{
+		Function: *function,
+		SkillID:  *skillID,
+		Out:      c.stdout,
+		DryRun:   *dryRun,
+		Resume:   resumeCommand(args, fs),
+	}
+	if !*dryRun {
+		awsCfg, err := config.AWS(ctx, config.Config{})
+		if err != nil {
+			return err
+		}
+		r.Lambda = lambda.NewFromConfig(awsCfg)
+		if needSkill {
+			r.Skill = newSMAPIClient(c, creds)
+		}
+	}
+	switch action {
+	case "promote":
+		return r.Promote(ctx)
+	case "rollback":
+		return r.Rollback(ctx)
+	case "hotfix":
+		return r.Hotfix(ctx)
+	}
+	opts := release.Options{Submit: *submit}
+	if *manual {
+		opts.PublicationMethod = smapi.ManualPublishing
+	}
+	if *submit && !*dryRun {
+		pkg, err := checkedPackage(c, *dir)
+		if err != nil {
+			return err
+		}
+		r.Locales = pkg.Locales()
+	}
+	return r.Release(ctx, opts)
+}
+
+// resumeCommand is the command line that reruns this one. Flags that came
+// from the environment are spelled out, so it works in another shell too.
+func resumeCommand(args []string, fs *flag.FlagSet) string {
+	parts := []string{"jokebox", "release"}
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		parts = append(parts, args[0])
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	fs.VisitAll(func(f *flag.Flag) {
+		switch {
+		case f.Name == "dry-run":
+		case set[f.Name] || (f.Name == "function" || f.Name == "skill-id") && f.Value.String() != "":
+			if f.Value.String() == "true" {
+				parts = append(parts, "--"+f.Name)
+			} else if f.Value.String() != "false" {
+				parts = append(parts, "--"+f.Name, shellQuote(f.Value.String()))
+			}
+		}
+	})
+	return strings.Join(parts, " ")
+}
+
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:/=@") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -3,8 +3,154 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/jokebox/jokebox/shared/skillpkg"
+	"github.com/jokebox/jokebox/shared/smapi"
 )
 
+// handledIntents are the intents functions/skill handles; kept equal by shared/skillpkg's test.
+var handledIntents = []string{
+	"PlayJokeIntent",
+	"AMAZON.PauseIntent", "AMAZON.ResumeIntent",
+	"AMAZON.NextIntent", "AMAZON.PreviousIntent",
+	"AMAZON.StartOverIntent", "AMAZON.RepeatIntent",
+	"AMAZON.StopIntent", "AMAZON.CancelIntent",
+	"AMAZON.HelpIntent", "AMAZON.FallbackIntent",
+	"AMAZON.LoopOnIntent", "AMAZON.LoopOffIntent",
+	"AMAZON.ShuffleOnIntent", "AMAZON.ShuffleOffIntent",
+	"AMAZON.NavigateHomeIntent",
+}
+
+// modelBuildTimeout bounds the wait for interaction model builds.
+const modelBuildTimeout = 15 * time.Minute
+
+// runSkill checks the skill package or uploads its interaction models.
 func runSkill(ctx context.Context, c *cli, args []string) error {
-	return errors.New("not implemented yet")
+	if len(args) == 0 {
+		return errors.New("skill: want a subcommand: validate or deploy-model")
+	}
+	switch args[0] {
+	case "validate":
+		return runSkillValidate(c, args[1:])
+	case "deploy-model":
+		return runSkillDeployModel(ctx, c, args[1:])
+	default:
+		return fmt.Errorf("skill: unknown subcommand %q (want validate or deploy-model)", args[0])
+	}
+}
+
+func runSkillValidate(c *cli, args []string) error {
+	fs := newFlags(c, "skill validate")
+	dir := fs.String("dir", "skill-package", "skill package directory")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("skill validate: unexpected argument %q", fs.Arg(0))
+	}
+	pkg, err := checkedPackage(c, *dir)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "%s: ok (%d locales: %s; %d intents)\n", *dir, len(pkg.Locales()), strings.Join(pkg.Locales(), ", "), len(handledIntents))
+	return nil
+}
+
+// checkedPackage loads and validates the package, printing every problem.
+func checkedPackage(c *cli, dir string) (*skillpkg.Package, error) {
+	pkg, err := skillpkg.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	if ps := skillpkg.Validate(pkg, handledIntents); len(ps) > 0 {
+		for _, p := range ps {
+			fmt.Fprintln(c.stdout, p)
+		}
+		return nil, fmt.Errorf("skill package %s: %d problems", dir, len(ps))
+	}
+	return pkg, nil
+}
+
+func runSkillDeployModel(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "skill deploy-model")
+	dir := fs.String("dir", "skill-package", "skill package directory")
+	stage := fs.String("stage", smapi.StageDevelopment, "skill stage")
+	locale := fs.String("locale", "", "deploy only this locale (default: every locale of skill.json)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("skill deploy-model: unexpected argument %q", fs.Arg(0))
+	}
+	skillID := c.getenv("JOKEBOX_SKILL_ID")
+	creds, credErr := smapi.CredentialsFromEnv(c.getenv)
+	var missing []string
+	if skillID == "" {
+		missing = append(missing, "JOKEBOX_SKILL_ID")
+	}
+	if err := configError(missing, credErr); err != nil {
+		return err
+	}
+	pkg, err := checkedPackage(c, *dir)
+	if err != nil {
+		return err
+	}
+	locales := pkg.Locales()
+	if *locale != "" {
+		if _, ok := pkg.Models[*locale]; !ok {
+			return fmt.Errorf("skill deploy-model: no model for locale %q (have %s)", *locale, strings.Join(locales, ", "))
+		}
+		locales = []string{*locale}
+	}
+	client := newSMAPIClient(c, creds)
+	for _, l := range locales {
+		b, err := os.ReadFile(skillpkg.ModelPath(*dir, l))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "%s: uploading interaction model to %s\n", l, *stage)
+		if err := client.PutInteractionModel(ctx, skillID, *stage, l, b); err != nil {
+			return err
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, modelBuildTimeout)
+	defer cancel()
+	err = client.WaitModelBuild(ctx, skillID, locales, func(l, status string) {
+		fmt.Fprintf(c.stdout, "%s: %s\n", l, status)
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "interaction models built: %s\n", strings.Join(locales, ", "))
+	return nil
+}
+
+// newSMAPIClient builds an SMAPI client logging to the command's stderr.
+func newSMAPIClient(c *cli, creds smapi.Credentials) *smapi.Client {
+	log := c.logger()
+	return &smapi.Client{
+		Tokens: &smapi.TokenSource{Credentials: creds, Logger: log},
+		Logger: log,
+	}
+}
+
+// configError names every missing variable in one error: names, plus those
+// credErr (from smapi.CredentialsFromEnv) lists. It returns credErr itself
+// if that is another kind of error, and nil if nothing is missing.
+func configError(names []string, credErr error) error {
+	var me *smapi.MissingEnvError
+	switch {
+	case errors.As(credErr, &me):
+		names = append(names, me.Names...)
+	case credErr != nil:
+		return credErr
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	return errors.New("configuration: missing " + strings.Join(names, ", "))
 }

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func testCLI(env map[string]string) (*cli, *bytes.Buffer) {
+	var out bytes.Buffer
+	return &cli{stdin: strings.NewReader(""), stdout: &out, stderr: io.Discard, getenv: func(k string) string { return env[k] }}, &out
+}
+
+func TestSkillValidate(t *testing.T) {
+	t.Parallel()
+	c, out := testCLI(nil)
+	if err := runSkill(context.Background(), c, []string{"validate", "--dir", "../../skill-package"}); err != nil {
+		t.Fatalf("skill validate: %v\n%s", err, out)
+	}
+	if !strings.Contains(out.String(), "ok (5 locales: en-GB, en-US, es-ES, es-MX, es-US; 16 intents)") {
+		t.Errorf("skill validate output: %s", out)
+	}
+
+	// A broken copy: one model file missing.
+	dir := t.TempDir()
+	copyTree(t, "../../skill-package", dir)
+	if err := os.Remove(filepath.Join(dir, "interactionModels", "custom", "es-MX.json")); err != nil {
+		t.Fatal(err)
+	}
+	c, out = testCLI(nil)
+	err := runSkill(context.Background(), c, []string{"validate", "--dir", dir})
+	if err == nil || !strings.Contains(err.Error(), "1 problems") || !strings.Contains(out.String(), "es-MX: model-missing") {
+		t.Errorf("skill validate on a broken copy = %v\n%s", err, out)
+	}
+}
+
+func copyTree(t *testing.T, from, to string) {
+	t.Helper()
+	err := filepath.WalkDir(from, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(to, rel), 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(to, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestConfigErrorsNameEveryVariable(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		run  func(c *cli) error
+		want string
+	}{
+		{"skill deploy-model", func(c *cli) error { return runSkill(context.Background(), c, []string{"deploy-model"}) },
+			"configuration: missing JOKEBOX_SKILL_ID, ASK_LWA_CLIENT_ID, ASK_LWA_CLIENT_SECRET, ASK_REFRESH_TOKEN"},
+		{"release", func(c *cli) error { return runRelease(context.Background(), c, nil) },
+			"configuration: missing JOKEBOX_SKILL_FUNCTION (or --function), JOKEBOX_SKILL_ID (or --skill-id), ASK_LWA_CLIENT_ID, ASK_LWA_CLIENT_SECRET, ASK_REFRESH_TOKEN"},
+		{"promote needs no SMAPI credentials", func(c *cli) error { return runRelease(context.Background(), c, []string{"promote"}) },
+			"configuration: missing JOKEBOX_SKILL_FUNCTION (or --function), JOKEBOX_SKILL_ID (or --skill-id)"},
+		{"dry run needs no credentials", func(c *cli) error {
+			return runRelease(context.Background(), c, []string{"--dry-run", "--function", "f"})
+		},
+			"configuration: missing JOKEBOX_SKILL_ID (or --skill-id)"},
+		{"unknown action", func(c *cli) error { return runRelease(context.Background(), c, []string{"deploy"}) }, `unknown action "deploy"`},
+		{"submit with promote", func(c *cli) error { return runRelease(context.Background(), c, []string{"promote", "--submit"}) }, "release only"},
+		{"unknown skill subcommand", func(c *cli) error { return runSkill(context.Background(), c, []string{"build"}) }, `unknown subcommand "build"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _ := testCLI(nil)
+			err := tt.run(c)
+			if err == nil || err.Error() != tt.want && !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error = %v; want %q", err, tt.want)
+			}
+			if err != nil && strings.HasPrefix(tt.want, "configuration") && err.Error() != tt.want {
+				t.Errorf("error = %q; want exactly %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestReleaseDryRun(t *testing.T) {
+	t.Parallel()
+	c, out := testCLI(map[string]string{"JOKEBOX_SKILL_FUNCTION": "jokebox-skill", "JOKEBOX_SKILL_ID": "amzn1.ask.skill.x"})
+	if err := runRelease(context.Background(), c, []string{"hotfix", "--dry-run"}); err != nil {
+		t.Fatal(err)
+	}
+	want := "hotfix jokebox-skill (dry run: nothing is called)\n  1/4 would publish a new version of jokebox-skill\n"
+	if !strings.HasPrefix(out.String(), want) {
+		t.Errorf("dry run output:\n%s\nwant it to start with:\n%s", out, want)
+	}
+}
+
+func TestResumeCommand(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{nil, map[string]string{"JOKEBOX_SKILL_FUNCTION": "fn", "JOKEBOX_SKILL_ID": "amzn1.ask.skill.x"},
+			"jokebox release --function fn --skill-id amzn1.ask.skill.x"},
+		{[]string{"--submit", "--function", "my fn", "--skill-id", "s"}, nil,
+			"jokebox release --function 'my fn' --skill-id s --submit"},
+		{[]string{"promote", "--dry-run", "--function", "f", "--skill-id", "s"}, nil,
+			"jokebox release promote --function f --skill-id s"},
+	}
+	for _, tt := range tests {
+		fs := flag.NewFlagSet("t", flag.ContinueOnError)
+		fs.Bool("dry-run", false, "")
+		fs.Bool("submit", false, "")
+		fs.String("function", tt.env["JOKEBOX_SKILL_FUNCTION"], "")
+		fs.String("skill-id", tt.env["JOKEBOX_SKILL_ID"], "")
+		rest := tt.args
+		if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+			rest = rest[1:]
+		}
+		if err := fs.Parse(rest); err != nil {
+			t.Fatal(err)
+		}
+		if got := resumeCommand(tt.args, fs); got != tt.want {
+			t.Errorf("resumeCommand(%q) = %q; want %q", tt.args, got, tt.want)
+		}
+	}
+}

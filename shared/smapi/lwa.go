@@ -1,0 +1,239 @@
+package smapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// DefaultTokenURL is Login with Amazon's token endpoint.
+const DefaultTokenURL = "https://api.amazon.com/auth/o2/token"
+
+// Environment variables read by CredentialsFromEnv; the names are the ask
+// CLI's.
+const (
+	EnvClientID     = "ASK_LWA_CLIENT_ID"
+	EnvClientSecret = "ASK_LWA_CLIENT_SECRET"
+	EnvRefreshToken = "ASK_REFRESH_TOKEN"
+)
+
+const redacted = "[redacted]"
+
+// Credentials are a Login with Amazon security profile's client ID and
+// secret and a refresh token issued to it with the SMAPI scopes. Printing or
+// logging a Credentials value never shows the secret or the refresh token.
+type Credentials struct {
+	ClientID     string
+	ClientSecret string
+	RefreshToken string
+}
+
+// CredentialsFromEnv reads the credentials from the ask CLI's environment
+// variables, naming every missing one in a single error.
+func CredentialsFromEnv(getenv func(string) string) (Credentials, error) {
+	c := Credentials{
+		ClientID:     getenv(EnvClientID),
+		ClientSecret: getenv(EnvClientSecret),
+		RefreshToken: getenv(EnvRefreshToken),
+	}
+	var missing []string
+	for _, v := range [][2]string{{EnvClientID, c.ClientID}, {EnvClientSecret, c.ClientSecret}, {EnvRefreshToken, c.RefreshToken}} {
+		if v[1] == "" {
+			missing = append(missing, v[0])
+		}
+	}
+	if len(missing) > 0 {
+		return Credentials{}, &MissingEnvError{Names: missing}
+	}
+	return c, nil
+}
+
+// MissingEnvError names the environment variables that are missing.
+type MissingEnvError struct {
+	Names []string
+}
+
+func (e *MissingEnvError) Error() string {
+	return "missing environment variables: " + strings.Join(e.Names, ", ")
+}
+
+// String shows the client ID only.
+func (c Credentials) String() string {
+	return fmt.Sprintf("{ClientID:%s ClientSecret:%s RefreshToken:%s}", c.ClientID, redacted, redacted)
+}
+
+// GoString shows the client ID only, for %#v.
+func (c Credentials) GoString() string { return "smapi.Credentials" + c.String() }
+
+// LogValue shows the client ID only, for log/slog.
+func (c Credentials) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("clientId", c.ClientID),
+		slog.String("clientSecret", redacted),
+		slog.String("refreshToken", redacted),
+	)
+}
+
+// redact removes the secrets from s, in case a server echoes them back.
+func (c Credentials) redact(s string) string {
+	for _, secret := range []string{c.ClientSecret, c.RefreshToken, url.QueryEscape(c.ClientSecret), url.QueryEscape(c.RefreshToken)} {
+		if secret != "" {
+			s = strings.ReplaceAll(s, secret, redacted)
+		}
+	}
+	return s
+}
+
+// TokenSource turns a refresh token into SMAPI access tokens, caching each
+// until shortly before it expires. It is safe for concurrent use; concurrent
+// callers share one refresh. Set the fields before the first call.
+type TokenSource struct {
+	// Credentials are the LWA client and refresh token.
+	Credentials Credentials
+	// TokenURL is LWA's token endpoint; empty means DefaultTokenURL.
+	TokenURL string
+	// HTTPClient makes the requests; nil means http.DefaultClient.
+	HTTPClient *http.Client
+	// Logger receives one debug line per refresh; nil means slog.Default().
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+
+	mu     sync.Mutex
+	token  string
+	expiry time.Time
+}
+
+// Token returns a valid access token, refreshing it if needed.
+func (ts *TokenSource) Token(ctx context.Context) (string, error) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	now := ts.now()
+	if ts.token != "" && now.Before(ts.expiry) {
+		return ts.token, nil
+	}
+	tok, lifetime, err := ts.fetch(ctx)
+	if err != nil {
+		return "", err
+	}
+	ts.token = tok
+	ts.expiry = now.Add(lifetime - refreshMargin(lifetime))
+	ts.logger().DebugContext(ctx, "lwa token refreshed", "clientId", ts.Credentials.ClientID, "expiresIn", lifetime)
+	return tok, nil
+}
+
+// Invalidate drops the cached token if it is still stale, so that the next
+// Token call refreshes it. Passing the rejected token keeps concurrent
+// callers from refreshing more than once.
+func (ts *TokenSource) Invalidate(stale string) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if ts.token == stale {
+		ts.token = ""
+	}
+}
+
+// refreshMargin is how long before expiry a token is replaced: a minute, or
+// half the lifetime of a short-lived token.
+func refreshMargin(lifetime time.Duration) time.Duration {
+	if lifetime < 2*time.Minute {
+		return lifetime / 2
+	}
+	return time.Minute
+}
+
+func (ts *TokenSource) now() time.Time {
+	if ts.Now != nil {
+		return ts.Now()
+	}
+	return time.Now()
+}
+
+func (ts *TokenSource) logger() *slog.Logger {
+	if ts.Logger != nil {
+		return ts.Logger
+	}
+	return slog.Default()
+}
+
+// tokenResponse is LWA's answer, success or error.
+type tokenResponse struct {
+	AccessToken      string `json:"access_token"`
+	TokenType        string `json:"token_type"`
+	ExpiresIn        int64  `json:"expires_in"`
+	Error            string `json:"error"`
+	ErrorDescription string `json:"error_description"`
+}
+
+// ErrLWA reports a token request that Login with Amazon refused or answered
+// with something unusable.
+var ErrLWA = errors.New("login with amazon")
+
+func (ts *TokenSource) fetch(ctx context.Context) (string, time.Duration, error) {
+	c := ts.Credentials
+	form := url.Values{
+		"grant_type":    {"refresh_token"},
+		"refresh_token": {c.RefreshToken},
+		"client_id":     {c.ClientID},
+		"client_secret": {c.ClientSecret},
+	}
+	u := ts.TokenURL
+	if u == "" {
+		u = DefaultTokenURL
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, strings.NewReader(form.Encode()))
+	if err != nil {
+		return "", 0, fmt.Errorf("%w: build token request: %s", ErrLWA, c.redact(err.Error()))
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	hc := ts.HTTPClient
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return "", 0, fmt.Errorf("%w: token request: %s", ErrLWA, c.redact(err.Error()))
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return "", 0, fmt.Errorf("%w: read token response: %s", ErrLWA, c.redact(err.Error()))
+	}
+	tr, err := decodeTokenResponse(body)
+	if resp.StatusCode != http.StatusOK {
+		msg := strings.TrimSpace(tr.Error + " " + tr.ErrorDescription)
+		if err != nil || msg == "" {
+			msg = "no error description"
+		}
+		return "", 0, fmt.Errorf("%w: token request: HTTP %d: %s", ErrLWA, resp.StatusCode, c.redact(msg))
+	}
+	if err != nil {
+		return "", 0, fmt.Errorf("%w: token response: %s", ErrLWA, c.redact(err.Error()))
+	}
+	return tr.AccessToken, time.Duration(tr.ExpiresIn) * time.Second, nil
+}
+
+// decodeTokenResponse decodes an LWA token response body. A success must
+// carry an access token and a positive lifetime.
+func decodeTokenResponse(body []byte) (tokenResponse, error) {
+	var tr tokenResponse
+	if err := json.Unmarshal(body, &tr); err != nil {
+		return tr, errors.New("malformed JSON")
+	}
+	if tr.AccessToken == "" && tr.Error == "" {
+		return tr, errors.New("no access_token")
+	}
+	if tr.AccessToken != "" && tr.ExpiresIn <= 0 {
+		return tr, fmt.Errorf("expires_in %d is not positive", tr.ExpiresIn)
+	}
+	return tr, nil
+}

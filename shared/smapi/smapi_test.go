@@ -1,0 +1,613 @@
+package smapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+const (
+	skillID      = "amzn1.ask.skill.test-1234"
+	clientID     = "amzn1.application-oa2-client.abc"
+	clientSecret = "S3CR3T-client-secret"
+	refreshToken = "Atzr|REFRESH-TOKEN-VALUE"
+)
+
+// call is one request the fake server saw.
+type call struct {
+	Method, Path, Auth, ContentType, Body string
+}
+
+// fakeSMAPI is an httptest server that follows SMAPI's documented paths and
+// LWA's token endpoint. Handlers for API paths are set per test; the token
+// endpoint issues "tok-1", "tok-2", ... and checks the form.
+type fakeSMAPI struct {
+	t   *testing.T
+	srv *httptest.Server
+
+	mu       sync.Mutex
+	calls    []call
+	tokens   int
+	tokenErr string // when set, the token endpoint answers 400 with this description
+	api      map[string]func(w http.ResponseWriter, r *http.Request, body string)
+}
+
+func newFake(t *testing.T) *fakeSMAPI {
+	f := &fakeSMAPI{t: t, api: map[string]func(http.ResponseWriter, *http.Request, string){}}
+	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+// handle registers a handler for "METHOD /path" (path without query).
+func (f *fakeSMAPI) handle(pattern string, h func(w http.ResponseWriter, r *http.Request, body string)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.api[pattern] = h
+}
+
+func (f *fakeSMAPI) serve(w http.ResponseWriter, r *http.Request) {
+	b, _ := io.ReadAll(r.Body)
+	if r.URL.Path == "/auth/o2/token" {
+		f.serveToken(w, r, b)
+		return
+	}
+	f.mu.Lock()
+	p := r.URL.Path
+	if r.URL.RawQuery != "" {
+		p += "?" + r.URL.RawQuery
+	}
+	f.calls = append(f.calls, call{r.Method, p, r.Header.Get("Authorization"), r.Header.Get("Content-Type"), string(b)})
+	h := f.api[r.Method+" "+r.URL.Path]
+	f.mu.Unlock()
+	if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer tok-") {
+		http.Error(w, `{"message":"no token"}`, http.StatusUnauthorized)
+		return
+	}
+	if h == nil {
+		f.t.Errorf("fake SMAPI: unexpected %s %s", r.Method, r.URL)
+		http.Error(w, `{"message":"not found"}`, http.StatusNotFound)
+		return
+	}
+	h(w, r, string(b))
+}
+
+func (f *fakeSMAPI) serveToken(w http.ResponseWriter, r *http.Request, body []byte) {
+	form, err := url.ParseQuery(string(body))
+	want := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refreshToken}, "client_id": {clientID}, "client_secret": {clientSecret}}
+	if r.Method != http.MethodPost || err != nil || r.Header.Get("Content-Type") != "application/x-www-form-urlencoded" {
+		f.t.Errorf("token request: %s %q content type %q", r.Method, body, r.Header.Get("Content-Type"))
+	} else if diff := cmp.Diff(want, form); diff != "" {
+		f.t.Errorf("token form (-want +got):\n%s", diff)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	if f.tokenErr != "" {
+		w.WriteHeader(http.StatusBadRequest)
+		json.NewEncoder(w).Encode(map[string]string{"error": "invalid_client", "error_description": f.tokenErr})
+		return
+	}
+	f.tokens++
+	fmt.Fprintf(w, `{"access_token":"tok-%d","refresh_token":"%s","token_type":"bearer","expires_in":3600}`, f.tokens, refreshToken)
+}
+
+func (f *fakeSMAPI) seen() []call {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]call(nil), f.calls...)
+}
+
+func (f *fakeSMAPI) tokenCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.tokens
+}
+
+// client returns a Client against the fake with instant, recorded sleeps.
+func (f *fakeSMAPI) client(sleeps *[]time.Duration) *Client {
+	ts := &TokenSource{
+		Credentials: Credentials{ClientID: clientID, ClientSecret: clientSecret, RefreshToken: refreshToken},
+		TokenURL:    f.srv.URL + "/auth/o2/token",
+		HTTPClient:  f.srv.Client(),
+	}
+	var mu sync.Mutex
+	return &Client{
+		Tokens:       ts,
+		BaseURL:      f.srv.URL,
+		HTTPClient:   f.srv.Client(),
+		BackoffBase:  time.Millisecond,
+		PollInterval: time.Millisecond,
+		sleep: func(ctx context.Context, d time.Duration) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if sleeps != nil {
+				*sleeps = append(*sleeps, d)
+			}
+			return ctx.Err()
+		},
+	}
+}
+
+// sequence answers with each reply in turn, repeating the last.
+func sequence(replies ...string) func(http.ResponseWriter, *http.Request, string) {
+	var mu sync.Mutex
+	i := 0
+	return func(w http.ResponseWriter, r *http.Request, _ string) {
+		mu.Lock()
+		reply := replies[min(i, len(replies)-1)]
+		i++
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, reply)
+	}
+}
+
+func modelStatus(perLocale map[string]string) string {
+	im := map[string]any{}
+	for l, s := range perLocale {
+		im[l] = map[string]any{"lastUpdateRequest": map[string]any{"status": s}, "eTag": "e-" + l}
+	}
+	b, _ := json.Marshal(map[string]any{"interactionModel": im})
+	return string(b)
+}
+
+func TestDeployModelAndWait(t *testing.T) {
+	f := newFake(t)
+	modelPath := "/v1/skills/" + skillID + "/stages/development/interactionModel/locales/"
+	accepted := func(w http.ResponseWriter, r *http.Request, body string) { w.WriteHeader(http.StatusAccepted) }
+	f.handle("PUT "+modelPath+"en-US", accepted)
+	f.handle("PUT "+modelPath+"es-ES", accepted)
+	f.handle("GET /v1/skills/"+skillID+"/status", sequence(
+		modelStatus(map[string]string{"en-US": "IN_PROGRESS", "es-ES": "IN_PROGRESS"}),
+		modelStatus(map[string]string{"en-US": "SUCCEEDED", "es-ES": "IN_PROGRESS"}),
+		modelStatus(map[string]string{"en-US": "SUCCEEDED", "es-ES": "SUCCEEDED"}),
+	))
+	c := f.client(nil)
+	ctx := context.Background()
+	model := `{"interactionModel":{"languageModel":{"invocationName":"joke box","intents":[]}}}`
+	for _, l := range []string{"en-US", "es-ES"} {
+		if err := c.PutInteractionModel(ctx, skillID, StageDevelopment, l, []byte(model)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var progress []string
+	err := c.WaitModelBuild(ctx, skillID, []string{"en-US", "es-ES"}, func(l, s string) { progress = append(progress, l+" "+s) })
+	if err != nil {
+		t.Fatalf("WaitModelBuild: %v", err)
+	}
+	wantProgress := []string{"en-US IN_PROGRESS", "es-ES IN_PROGRESS", "en-US SUCCEEDED", "es-ES SUCCEEDED"}
+	if diff := cmp.Diff(wantProgress, progress); diff != "" {
+		t.Errorf("progress (-want +got):\n%s", diff)
+	}
+	status := call{"GET", "/v1/skills/" + skillID + "/status?resource=interactionModel", "Bearer tok-1", "", ""}
+	want := []call{
+		{"PUT", modelPath + "en-US", "Bearer tok-1", "application/json", model},
+		{"PUT", modelPath + "es-ES", "Bearer tok-1", "application/json", model},
+		status, status, status,
+	}
+	if diff := cmp.Diff(want, f.seen()); diff != "" {
+		t.Errorf("requests (-want +got):\n%s", diff)
+	}
+	if n := f.tokenCount(); n != 1 {
+		t.Errorf("token requests = %d; want 1 (cached)", n)
+	}
+}
+
+func TestModelBuildFailure(t *testing.T) {
+	f := newFake(t)
+	f.handle("GET /v1/skills/"+skillID+"/status", sequence(
+		modelStatus(map[string]string{"en-US": "IN_PROGRESS"}),
+		`{"interactionModel":{"en-US":{"lastUpdateRequest":{"status":"FAILED",
+		  "errors":[{"code":"INVALID_INTERACTION_MODEL","message":"Sample utterance \"play {genre}\" references undefined slot genre"}],
+		  "buildDetails":{"steps":[{"name":"LANGUAGE_MODEL_QUICK_BUILD","status":"FAILED","errors":[{"message":"quick build failed"}]}]}}}}}`,
+	))
+	err := f.client(nil).WaitModelBuild(context.Background(), skillID, []string{"en-US"}, nil)
+	var be *BuildError
+	if !errors.As(err, &be) {
+		t.Fatalf("WaitModelBuild = %v; want a *BuildError", err)
+	}
+	want := map[string][]string{"en-US": {
+		`INVALID_INTERACTION_MODEL: Sample utterance "play {genre}" references undefined slot genre`,
+		"LANGUAGE_MODEL_QUICK_BUILD: quick build failed",
+	}}
+	if diff := cmp.Diff(want, be.Failed); diff != "" {
+		t.Errorf("BuildError.Failed (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(err.Error(), "undefined slot genre") {
+		t.Errorf("error %q does not surface the build's message", err)
+	}
+}
+
+func TestUnauthorizedRefreshesOnce(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		reject   map[string]bool // tokens the API refuses
+		wantErr  bool
+		wantAuth []string
+	}{
+		{"refresh succeeds", map[string]bool{"Bearer tok-1": true}, false, []string{"Bearer tok-1", "Bearer tok-2"}},
+		{"refreshed token refused too", map[string]bool{"Bearer tok-1": true, "Bearer tok-2": true}, true, []string{"Bearer tok-1", "Bearer tok-2"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t)
+			f.handle("GET /v1/skills/"+skillID+"/stages/development/manifest", func(w http.ResponseWriter, r *http.Request, _ string) {
+				if tt.reject[r.Header.Get("Authorization")] {
+					w.WriteHeader(http.StatusUnauthorized)
+					io.WriteString(w, `{"message":"Token is invalid/expired"}`)
+					return
+				}
+				io.WriteString(w, `{"manifest":{"manifestVersion":"1.0"}}`)
+			})
+			_, err := f.client(nil).GetManifest(context.Background(), skillID, StageDevelopment)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("GetManifest error = %v; want error %v", err, tt.wantErr)
+			}
+			var apiErr *Error
+			if tt.wantErr && (!errors.As(err, &apiErr) || apiErr.StatusCode != 401) {
+				t.Errorf("GetManifest error = %v; want a 401 *Error", err)
+			}
+			var auth []string
+			for _, c := range f.seen() {
+				auth = append(auth, c.Auth)
+			}
+			if diff := cmp.Diff(tt.wantAuth, auth); diff != "" {
+				t.Errorf("Authorization headers (-want +got):\n%s", diff)
+			}
+			if n := f.tokenCount(); n != 2 {
+				t.Errorf("token requests = %d; want 2", n)
+			}
+		})
+	}
+}
+
+func TestRetryBackoff(t *testing.T) {
+	t.Run("429 with Retry-After then 503 then success", func(t *testing.T) {
+		f := newFake(t)
+		var mu sync.Mutex
+		n := 0
+		f.handle("GET /v1/skills/"+skillID+"/stages/development/manifest", func(w http.ResponseWriter, r *http.Request, _ string) {
+			mu.Lock()
+			n++
+			i := n
+			mu.Unlock()
+			switch i {
+			case 1:
+				w.Header().Set("Retry-After", "3")
+				w.WriteHeader(http.StatusTooManyRequests)
+				io.WriteString(w, `{"message":"Rate exceeded"}`)
+			case 2:
+				w.WriteHeader(http.StatusServiceUnavailable)
+			default:
+				io.WriteString(w, `{"manifest":{}}`)
+			}
+		})
+		var sleeps []time.Duration
+		c := f.client(&sleeps)
+		if _, err := c.GetManifest(context.Background(), skillID, StageDevelopment); err != nil {
+			t.Fatal(err)
+		}
+		if len(sleeps) != 2 || sleeps[0] != 3*time.Second || sleeps[1] <= 0 || sleeps[1] > 2*time.Millisecond {
+			t.Errorf("sleeps = %v; want [3s, (0, 2ms]]", sleeps)
+		}
+		if got := len(f.seen()); got != 3 {
+			t.Errorf("requests = %d; want 3", got)
+		}
+	})
+	t.Run("bounded attempts", func(t *testing.T) {
+		f := newFake(t)
+		f.handle("POST /v1/skills/"+skillID+"/submit", func(w http.ResponseWriter, r *http.Request, _ string) {
+			w.WriteHeader(http.StatusTooManyRequests)
+			io.WriteString(w, `{"message":"Rate exceeded"}`)
+		})
+		var sleeps []time.Duration
+		c := f.client(&sleeps)
+		c.MaxAttempts = 4
+		_, err := c.Submit(context.Background(), skillID, "")
+		var apiErr *Error
+		if !errors.As(err, &apiErr) || apiErr.StatusCode != 429 || !strings.Contains(err.Error(), "after 4 attempts") {
+			t.Fatalf("Submit = %v; want a 429 *Error after 4 attempts", err)
+		}
+		if len(f.seen()) != 4 || len(sleeps) != 3 {
+			t.Errorf("requests = %d, sleeps = %v; want 4 requests, 3 sleeps", len(f.seen()), sleeps)
+		}
+		for i, d := range sleeps {
+			if ceil := time.Millisecond << i; d <= 0 || d > ceil {
+				t.Errorf("sleep %d = %v; want in (0, %v]", i, d, ceil)
+			}
+		}
+	})
+	t.Run("400 is not retried", func(t *testing.T) {
+		f := newFake(t)
+		f.handle("PUT /v1/skills/"+skillID+"/stages/development/interactionModel/locales/en-US", func(w http.ResponseWriter, r *http.Request, _ string) {
+			w.WriteHeader(http.StatusBadRequest)
+			io.WriteString(w, `{"message":"Invalid model","violations":[{"code":"INVALID_STRING_PATTERN","message":"bad invocation name"}]}`)
+		})
+		err := f.client(nil).PutInteractionModel(context.Background(), skillID, StageDevelopment, "en-US", []byte(`{}`))
+		if err == nil || !strings.Contains(err.Error(), "INVALID_STRING_PATTERN: bad invocation name") || len(f.seen()) != 1 {
+			t.Errorf("PutInteractionModel = %v after %d requests; want the violation after 1", err, len(f.seen()))
+		}
+	})
+}
+
+func TestSubmitAndPollLocation(t *testing.T) {
+	f := newFake(t)
+	certPath := "/v1/skills/" + skillID + "/certifications/cert-1"
+	f.handle("POST /v1/skills/"+skillID+"/submit", func(w http.ResponseWriter, r *http.Request, body string) {
+		w.Header().Set("Location", certPath)
+		w.WriteHeader(http.StatusAccepted)
+	})
+	f.handle("GET "+certPath, sequence(
+		`{"id":"cert-1","status":"IN_PROGRESS","skillSubmissionTimestamp":"2026-01-01T00:00:00Z"}`,
+		`{"id":"cert-1","status":"IN_PROGRESS"}`,
+		`{"id":"cert-1","status":"SUCCEEDED"}`,
+	))
+	c := f.client(nil)
+	ctx := context.Background()
+	loc, err := c.Submit(ctx, skillID, ManualPublishing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if loc != certPath {
+		t.Errorf("Submit location = %q; want %q", loc, certPath)
+	}
+	var statuses []string
+	cert, err := c.WaitCertification(ctx, loc, func(s string) { statuses = append(statuses, s) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cert.Status != CertificationSucceeded || len(statuses) != 3 {
+		t.Errorf("WaitCertification = %+v after %v; want SUCCEEDED after 3 polls", cert, statuses)
+	}
+	want := call{"POST", "/v1/skills/" + skillID + "/submit", "Bearer tok-1", "application/json", `{"publicationMethod":"MANUAL_PUBLISHING"}`}
+	if diff := cmp.Diff(want, f.seen()[0]); diff != "" {
+		t.Errorf("submit request (-want +got):\n%s", diff)
+	}
+	if _, err := c.Certification(ctx, "https://elsewhere.example/v1/x"); err == nil {
+		t.Error("Certification followed a Location on another host; want an error")
+	}
+}
+
+func TestValidate(t *testing.T) {
+	f := newFake(t)
+	base := "/v1/skills/" + skillID + "/stages/development/validations"
+	var got string
+	f.handle("POST "+base, func(w http.ResponseWriter, r *http.Request, body string) {
+		got = body
+		w.WriteHeader(http.StatusAccepted)
+		io.WriteString(w, `{"id":"val-1","status":"IN_PROGRESS"}`)
+	})
+	f.handle("GET "+base+"/val-1", sequence(
+		`{"id":"val-1","status":"IN_PROGRESS"}`,
+		`{"id":"val-1","status":"FAILED","result":{"validations":[
+		  {"title":"Example phrases","description":"The first example phrase must include the wake word","locale":"en-US","importance":"REQUIRED","status":"FAILED"},
+		  {"title":"Icons","description":"ok","locale":"en-US","importance":"REQUIRED","status":"SUCCESSFUL"}]}}`,
+	))
+	v, err := f.client(nil).Validate(context.Background(), skillID, StageDevelopment, []string{"en-US", "es-ES"})
+	var ve *ValidationError
+	if !errors.As(err, &ve) || v == nil {
+		t.Fatalf("Validate = %v, %v; want a *ValidationError", v, err)
+	}
+	if !strings.Contains(err.Error(), "must include the wake word") || strings.Contains(err.Error(), "Icons") {
+		t.Errorf("error %q; want the failed check only", err)
+	}
+	if got != `{"locales":["en-US","es-ES"]}` {
+		t.Errorf("validation request body = %s", got)
+	}
+}
+
+func TestManifestEndpointRoundTrip(t *testing.T) {
+	f := newFake(t)
+	mpath := "/v1/skills/" + skillID + "/stages/development/manifest"
+	var put string
+	f.handle("GET "+mpath, sequence(`{"manifest":{"manifestVersion":"1.0","permissions":[{"name":"alexa::devices:all:notifications:write"}],
+	  "apis":{"custom":{"endpoint":{"uri":"arn:aws:lambda:us-east-1:1:function:f:next","sslCertificateType":"Wildcard"},"interfaces":[{"type":"AUDIO_PLAYER"}]}}}}`))
+	f.handle("PUT "+mpath, func(w http.ResponseWriter, r *http.Request, body string) {
+		put = body
+		w.WriteHeader(http.StatusAccepted)
+	})
+	f.handle("GET /v1/skills/"+skillID+"/status", sequence(
+		`{"manifest":{"lastUpdateRequest":{"status":"IN_PROGRESS"}}}`,
+		`{"manifest":{"lastUpdateRequest":{"status":"SUCCEEDED"}}}`,
+	))
+	c := f.client(nil)
+	ctx := context.Background()
+	doc, err := c.GetManifest(ctx, skillID, StageDevelopment)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const arn = "arn:aws:lambda:us-east-1:1:function:f:live"
+	doc, err = SetEndpointURI(doc, arn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.PutManifest(ctx, skillID, StageDevelopment, doc); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := EndpointURI([]byte(put)); err != nil || got != arn {
+		t.Errorf("PUT manifest endpoint = %q, %v; want %q", got, err, arn)
+	}
+	for _, keep := range []string{"alexa::devices:all:notifications:write", `"sslCertificateType":"Wildcard"`, `"AUDIO_PLAYER"`} {
+		if !strings.Contains(put, keep) {
+			t.Errorf("PUT manifest lost %s: %s", keep, put)
+		}
+	}
+	if n := len(f.seen()); n != 4 {
+		t.Errorf("requests = %d; want GET, PUT and 2 status polls", n)
+	}
+}
+
+func TestSetEndpointURICreatesPath(t *testing.T) {
+	for _, doc := range []string{`{}`, `{"manifest":{}}`, `{"manifest":{"apis":{"custom":{}}}}`} {
+		out, err := SetEndpointURI([]byte(doc), "arn:x")
+		if err != nil {
+			t.Fatalf("SetEndpointURI(%s): %v", doc, err)
+		}
+		if got, err := EndpointURI(out); got != "arn:x" || err != nil {
+			t.Errorf("EndpointURI(SetEndpointURI(%s)) = %q, %v", doc, got, err)
+		}
+	}
+	if _, err := SetEndpointURI([]byte(`{"manifest":[]}`), "arn:x"); err == nil {
+		t.Error("SetEndpointURI on a non-object manifest succeeded")
+	}
+	if _, err := EndpointURI([]byte(`{"manifest":{}}`)); !errors.Is(err, ErrNoEndpoint) {
+		t.Errorf("EndpointURI without endpoint = %v; want ErrNoEndpoint", err)
+	}
+}
+
+func TestTokenCaching(t *testing.T) {
+	f := newFake(t)
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	ts := &TokenSource{
+		Credentials: Credentials{ClientID: clientID, ClientSecret: clientSecret, RefreshToken: refreshToken},
+		TokenURL:    f.srv.URL + "/auth/o2/token",
+		Now:         func() time.Time { return now },
+	}
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if tok, err := ts.Token(ctx); err != nil || tok != "tok-1" {
+				t.Errorf("Token = %q, %v; want tok-1", tok, err)
+			}
+		}()
+	}
+	wg.Wait()
+	now = now.Add(58 * time.Minute)
+	if tok, _ := ts.Token(ctx); tok != "tok-1" {
+		t.Errorf("Token at 58 min = %q; want the cached tok-1", tok)
+	}
+	now = now.Add(90 * time.Second) // 59.5 min: inside the one-minute margin
+	if tok, _ := ts.Token(ctx); tok != "tok-2" {
+		t.Errorf("Token at 59.5 min = %q; want a fresh tok-2", tok)
+	}
+	ts.Invalidate("tok-1") // stale: already replaced, must not drop tok-2
+	if tok, _ := ts.Token(ctx); tok != "tok-2" {
+		t.Errorf("Token after invalidating an old token = %q; want tok-2", tok)
+	}
+	if n := f.tokenCount(); n != 2 {
+		t.Errorf("token requests = %d; want 2", n)
+	}
+}
+
+func TestSecretsStayOut(t *testing.T) {
+	f := newFake(t)
+	// A hostile or buggy endpoint echoing the secrets back.
+	f.tokenErr = "client secret " + clientSecret + " and token " + refreshToken + " are invalid"
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	creds := Credentials{ClientID: clientID, ClientSecret: clientSecret, RefreshToken: refreshToken}
+	ts := &TokenSource{Credentials: creds, TokenURL: f.srv.URL + "/auth/o2/token", Logger: logger}
+	c := &Client{Tokens: ts, BaseURL: f.srv.URL, Logger: logger}
+	_, err := c.GetManifest(context.Background(), skillID, StageDevelopment)
+	if err == nil || !errors.Is(err, ErrLWA) || !strings.Contains(err.Error(), "invalid_client") {
+		t.Fatalf("GetManifest = %v; want an LWA invalid_client error", err)
+	}
+	logger.Info("credentials", "creds", creds)
+	logger.Debug("printed", "v", fmt.Sprintf("%v %+v %#v %s", creds, creds, creds, creds))
+	for name, text := range map[string]string{"error": err.Error(), "log": logs.String()} {
+		for _, secret := range []string{clientSecret, refreshToken, url.QueryEscape(refreshToken)} {
+			if strings.Contains(text, secret) {
+				t.Errorf("%s contains a secret: %s", name, text)
+			}
+		}
+	}
+	if !strings.Contains(logs.String(), clientID) {
+		t.Errorf("log lacks the (public) client ID: %s", logs.String())
+	}
+}
+
+func TestCredentialsFromEnv(t *testing.T) {
+	_, err := CredentialsFromEnv(func(string) string { return "" })
+	if err == nil || !strings.Contains(err.Error(), "ASK_LWA_CLIENT_ID, ASK_LWA_CLIENT_SECRET, ASK_REFRESH_TOKEN") {
+		t.Errorf("CredentialsFromEnv(empty) = %v; want all three names", err)
+	}
+	env := map[string]string{EnvClientID: "a", EnvClientSecret: "b", EnvRefreshToken: "c"}
+	c, err := CredentialsFromEnv(func(k string) string { return env[k] })
+	if err != nil || c != (Credentials{"a", "b", "c"}) {
+		t.Errorf("CredentialsFromEnv = %v, %v", c, err)
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"", 0, false},
+		{"7", 7 * time.Second, true},
+		{"0", 0, true},
+		{"-1", 0, false},
+		{"soon", 0, false},
+		{"Thu, 01 Jan 2026 12:00:30 GMT", 30 * time.Second, true},
+		{"Thu, 01 Jan 2026 11:00:00 GMT", 0, true},
+		{"999999", time.Hour, true},
+	}
+	for _, tt := range tests {
+		got, ok := parseRetryAfter(tt.in, now)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("parseRetryAfter(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func FuzzBuildOutcome(f *testing.F) {
+	f.Add([]byte(modelStatus(map[string]string{"en-US": "SUCCEEDED"})))
+	f.Add([]byte(`{"interactionModel":{"en-US":{"lastUpdateRequest":{"status":"FAILED","errors":[{"message":"x"}],"buildDetails":{"steps":[{"name":"s","errors":[{}]}]}}}}}`))
+	f.Add([]byte(`{"interactionModel":null}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var st SkillStatus
+		if json.Unmarshal(b, &st) != nil {
+			return
+		}
+		done, failed := buildOutcome(&st, []string{"en-US", "es-ES"})
+		if !done && len(failed) > 0 && len(failed) == 2 {
+			t.Errorf("both locales failed but not done")
+		}
+	})
+}
+
+func FuzzSetEndpointURI(f *testing.F) {
+	f.Add([]byte(`{"manifest":{"apis":{"custom":{"endpoint":{"uri":"a"}}},"x":1}}`), "arn:b")
+	f.Add([]byte(`{}`), "")
+	f.Add([]byte(`[]`), "c")
+	f.Fuzz(func(t *testing.T, doc []byte, uri string) {
+		out, err := SetEndpointURI(doc, uri)
+		if err != nil {
+			return
+		}
+		got, err := EndpointURI(out)
+		if uri != "" && (err != nil || got != uri) {
+			t.Errorf("EndpointURI(SetEndpointURI(%q, %q)) = %q, %v", doc, uri, got, err)
+		}
+	})
+}
+
+func FuzzDecodeTokenResponse(f *testing.F) {
+	f.Add([]byte(`{"access_token":"Atza|x","expires_in":3600,"token_type":"bearer"}`))
+	f.Add([]byte(`{"error":"invalid_grant","error_description":"The request has an invalid grant parameter"}`))
+	f.Add([]byte(`{"access_token":"a","expires_in":-1}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		tr, err := decodeTokenResponse(b)
+		if err == nil && tr.AccessToken != "" && tr.ExpiresIn <= 0 {
+			t.Errorf("accepted a token with lifetime %d", tr.ExpiresIn)
+		}
+	})
+}
