@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/jokebox/jokebox/shared/skill"
 	"os"
 	"strings"
 	"time"
@@ -12,18 +13,8 @@ import (
 	"github.com/jokebox/jokebox/shared/smapi"
 )
 
-// handledIntents are the intents functions/skill handles; kept equal by shared/skillpkg's test.
-var handledIntents = []string{
-	"PlayJokeIntent",
-	"AMAZON.PauseIntent", "AMAZON.ResumeIntent",
-	"AMAZON.NextIntent", "AMAZON.PreviousIntent",
-	"AMAZON.StartOverIntent", "AMAZON.RepeatIntent",
-	"AMAZON.StopIntent", "AMAZON.CancelIntent",
-	"AMAZON.HelpIntent", "AMAZON.FallbackIntent",
-	"AMAZON.LoopOnIntent", "AMAZON.LoopOffIntent",
-	"AMAZON.ShuffleOnIntent", "AMAZON.ShuffleOffIntent",
-	"AMAZON.NavigateHomeIntent",
-}
+// handledIntents are the intents functions/skill handles.
+var handledIntents = skill.Intents()
 
 // modelBuildTimeout bounds the wait for interaction model builds.
 const modelBuildTimeout = 15 * time.Minute

@@ -1,6 +1,7 @@
 package skillpkg
 
 import (
+	"github.com/jokebox/jokebox/shared/skill"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,18 +13,9 @@ import (
 
 const realDir = "../../skill-package"
 
-// handledIntents is the set of intents functions/skill handles.
-var handledIntents = []string{
-	"PlayJokeIntent",
-	"AMAZON.PauseIntent", "AMAZON.ResumeIntent",
-	"AMAZON.NextIntent", "AMAZON.PreviousIntent",
-	"AMAZON.StartOverIntent", "AMAZON.RepeatIntent",
-	"AMAZON.StopIntent", "AMAZON.CancelIntent",
-	"AMAZON.HelpIntent", "AMAZON.FallbackIntent",
-	"AMAZON.LoopOnIntent", "AMAZON.LoopOffIntent",
-	"AMAZON.ShuffleOnIntent", "AMAZON.ShuffleOffIntent",
-	"AMAZON.NavigateHomeIntent",
-}
+// handledIntents is the set of intents functions/skill handles: the
+// models must declare exactly these.
+var handledIntents = skill.Intents()
 
 var locales = []string{"en-GB", "en-US", "es-ES", "es-MX", "es-US"}
 
