@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/jokebox/jokebox/shared/skill"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/jokebox/jokebox/shared/skill"
 	"github.com/jokebox/jokebox/shared/skillpkg"
 	"github.com/jokebox/jokebox/shared/smapi"
 )

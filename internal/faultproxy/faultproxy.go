@@ -35,6 +35,7 @@ type Proxy struct {
 	match func(*http.Request) bool
 
 	passed, faulted atomic.Int64
+	sent            atomic.Int64
 }
 
 // Start proxies to target (an emulator's endpoint URL).
@@ -51,7 +52,7 @@ func Start(target string) (*Proxy, error) {
 		p.mu.Unlock()
 		if mode == Pass || (match != nil && !match(r)) {
 			p.passed.Add(1)
-			rp.ServeHTTP(w, r)
+			rp.ServeHTTP(&countingWriter{ResponseWriter: w, n: &p.sent}, r)
 			return
 		}
 		p.faulted.Add(1)
@@ -76,6 +77,26 @@ func (p *Proxy) Passed() int64 { return p.passed.Load() }
 
 // Faulted is how many requests got a fault.
 func (p *Proxy) Faulted() int64 { return p.faulted.Load() }
+
+// Sent is how many response body bytes the emulator's answers carried
+// back through the proxy: a test can check that a client read only what it
+// needed.
+func (p *Proxy) Sent() int64 { return p.sent.Load() }
+
+// countingWriter counts the body bytes written through it.
+type countingWriter struct {
+	http.ResponseWriter
+	n *atomic.Int64
+}
+
+func (c *countingWriter) Write(b []byte) (int, error) {
+	n, err := c.ResponseWriter.Write(b)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer (flushes).
+func (c *countingWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
 
 // Close stops the proxy.
 func (p *Proxy) Close() { p.server.Close() }

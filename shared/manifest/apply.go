@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"cmp"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -168,17 +169,22 @@ func (m *Manifest) insert(added []uint32, rng *rand.Rand) {
 			byFolder[f] = append(byFolder[f], idx)
 		}
 	}
-	created := false
-	for f, idxs := range byFolder {
-		p, ok := m.Playlist(f)
-		if !ok {
+	// Folders in sorted order, so that a seed gives one result; existing
+	// playlists are looked up only among the sorted ones, not among those
+	// appended here.
+	names := slices.Sorted(maps.Keys(byFolder))
+	existing := len(m.Playlists)
+	for _, f := range names {
+		var p *Playlist
+		if i, ok := slices.BinarySearchFunc(m.Playlists[1:existing], f, func(p Playlist, n string) int { return strings.Compare(p.Name, n) }); ok {
+			p = &m.Playlists[1+i]
+		} else {
 			m.Playlists = append(m.Playlists, Playlist{Name: f, Seed: rng.Uint64()})
 			p = &m.Playlists[len(m.Playlists)-1]
-			created = true
 		}
-		p.Order = insertRandom(p.Order, idxs, rng)
+		p.Order = insertRandom(p.Order, byFolder[f], rng)
 	}
-	if created {
+	if len(m.Playlists) > existing {
 		folders := m.Playlists[1:]
 		slices.SortFunc(folders, func(a, b Playlist) int { return cmp.Compare(a.Name, b.Name) })
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"math"
+	"slices"
 	"strings"
 	"time"
 	"unsafe"
@@ -172,6 +173,16 @@ func (m *Manifest) Validate() error {
 			return bad("rejections not sorted at %q", r.Key)
 		}
 	}
+	for i, j := 0, 0; i < len(m.Entries) && j < len(m.Rejected); { // both sorted: a key is playable or rejected, not both
+		switch c := strings.Compare(m.Entries[i].Key, m.Rejected[j].Key); {
+		case c == 0:
+			return bad("key %q both playable and rejected", m.Entries[i].Key)
+		case c < 0:
+			i++
+		default:
+			j++
+		}
+	}
 	if len(m.Playlists) == 0 || m.Playlists[0].Name != "" {
 		return bad("no library playlist")
 	}
@@ -185,24 +196,41 @@ func (m *Manifest) Validate() error {
 		}
 		seen[idx] |= 1
 	}
+	// Entries are sorted, so a folder's entries (the keys starting with
+	// its name and a slash) are one contiguous range: membership is a
+	// bounds check, without touching the keys in play order.
 	for i := 1; i < len(m.Playlists); i++ {
 		p := &m.Playlists[i]
-		if p.Name == "" || (i > 1 && m.Playlists[i-1].Name >= p.Name) || len(p.Order) == 0 {
+		if p.Name == "" || strings.IndexByte(p.Name, '/') >= 0 || (i > 1 && m.Playlists[i-1].Name >= p.Name) || len(p.Order) == 0 {
 			return bad("playlist %d (%q) empty, unnamed or out of order", i, p.Name)
 		}
+		lo, hi := m.folderRange(p.Name)
+		if len(p.Order) != hi-lo {
+			return bad("playlist %q has %d of its folder's %d entries", p.Name, len(p.Order), hi-lo)
+		}
 		for _, idx := range p.Order {
-			if int(idx) >= len(seen) || seen[idx]&2 != 0 || Folder(m.Entries[idx].Key) != p.Name {
+			if int(idx) < lo || int(idx) >= hi || seen[idx]&2 != 0 {
 				return bad("playlist %q holds entry %d wrongly", p.Name, idx)
 			}
 			seen[idx] |= 2
 		}
 	}
 	for i, s := range seen {
-		if inFolder := Folder(m.Entries[i].Key) != ""; inFolder != (s&2 != 0) {
+		if s&2 == 0 && Folder(m.Entries[i].Key) != "" {
 			return bad("entry %q missing from its folder playlist", m.Entries[i].Key)
 		}
 	}
 	return nil
+}
+
+// folderRange returns the range of m.Entries in folder name: the keys
+// from name+"/" up to, not including, name+"0" ('0' follows '/').
+func (m *Manifest) folderRange(name string) (lo, hi int) {
+	search := func(bound string) int {
+		i, _ := slices.BinarySearchFunc(m.Entries, bound, func(e Entry, k string) int { return strings.Compare(e.Key, k) })
+		return i
+	}
+	return search(name + "/"), search(name + "0")
 }
 
 type decoder struct {

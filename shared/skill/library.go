@@ -13,7 +13,8 @@ import (
 
 // ManifestSource is where the skill gets manifests; *store.Store is one.
 type ManifestSource interface {
-	// Pointer says which manifest is current (one SSM or S3 read).
+	// Pointer says which manifest is current (one SSM or S3 read). When
+	// nothing was published yet its error wraps manifest.ErrEmpty.
 	Pointer(ctx context.Context) (manifest.Pointer, error)
 	// Fetch loads the manifest a pointer names (one S3 read).
 	Fetch(ctx context.Context, p manifest.Pointer) (*manifest.Manifest, error)
@@ -37,6 +38,13 @@ type library struct {
 // errNoManifest is what the library returns when nothing was ever loaded
 // and the source says there is no manifest.
 var errNoManifest = errors.New("no manifest")
+
+// nothingPublished reports a source's answer that there is no manifest yet:
+// a friendly "no jokes yet" rather than trouble. Sources say so with an
+// error wrapping manifest.ErrEmpty.
+func nothingPublished(err error) bool {
+	return errors.Is(err, errNoManifest) || errors.Is(err, manifest.ErrEmpty)
+}
 
 func (l *library) get(ctx context.Context) (*manifest.Manifest, error) {
 	m := l.cur.Load()

@@ -2,8 +2,6 @@ package skill
 
 import (
 	"context"
-	"errors"
-	"math/rand/v2"
 	"path"
 	"strings"
 	"time"
@@ -44,7 +42,7 @@ func (c cursor) moved(step int) cursor {
 func (r *request) manifest() (*manifest.Manifest, *alexa.Response) {
 	m, err := r.h.lib.get(r.ctx)
 	switch {
-	case errors.Is(err, errNoManifest) || (err == nil && len(m.Entries) == 0):
+	case nothingPublished(err) || (err == nil && len(m.Entries) == 0):
 		return nil, r.spoken(r.say.Empty)
 	case err != nil:
 		r.h.log.ErrorContext(r.ctx, "no manifest to serve", "err", err)
@@ -87,18 +85,18 @@ func locate(m *manifest.Manifest, raw string) (c cursor, ok bool) {
 		c.pos = t.Pos
 		return c, true
 	}
+	if idx, found := m.Lookup(t.Key); found { // also a key that begins with "#"
+		if pos, in := c.pl.Position(idx); in {
+			c.pos = pos
+		}
+		return c, true
+	}
 	if strings.HasPrefix(t.Key, "#") {
 		for pos, idx := range c.pl.Order {
 			if t.MatchesKey(m.Entries[idx].Key) {
 				c.pos = pos
 				return c, true
 			}
-		}
-		return c, true
-	}
-	if idx, found := m.Lookup(t.Key); found {
-		if pos, in := c.pl.Position(idx); in {
-			c.pos = pos
 		}
 	}
 	return c, true
@@ -128,7 +126,7 @@ func (r *request) playNextIn(m *manifest.Manifest, pl *manifest.Playlist, speech
 	if ok && c.pl == pl {
 		c = c.moved(1)
 	} else {
-		c = cursor{m: m, pl: pl, pos: rand.IntN(len(pl.Order))}
+		c = cursor{m: m, pl: pl, pos: r.h.pick(len(pl.Order))}
 	}
 	if quiet {
 		speech = ""
@@ -235,7 +233,7 @@ func (r *request) play(c cursor, behavior alexa.PlayBehavior, previous string, o
 		r.h.log.ErrorContext(r.ctx, "cannot sign", "key", e.Key, "err", err)
 		return r.spoken(r.say.Trouble), nil
 	}
-	token := Token{Version: c.m.Version, Playlist: c.pl.Name, Pos: c.pos, Key: e.Key, Retry: retry, Nonce: newNonce()}.String()
+	token := Token{Version: c.m.Version, Playlist: c.pl.Name, Pos: c.pos, Key: e.Key, Retry: retry, Nonce: r.h.nonce()}.String()
 	subtitle := c.pl.Name
 	if subtitle == "" {
 		subtitle = manifest.Folder(e.Key)

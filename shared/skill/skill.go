@@ -12,9 +12,9 @@ package skill
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"time"
 
 	"github.com/jokebox/jokebox/shared/alexa"
@@ -65,6 +65,8 @@ type Handler struct {
 	cfg    Config
 	speech *speech
 	log    *slog.Logger
+	nonce  func() string // newNonce; fixed in tests
+	pick   func(int) int // rand.IntN: where a device new to a playlist starts; fixed in tests
 }
 
 // New returns a skill that reads manifests from src and signs with sign.
@@ -78,7 +80,7 @@ func New(src ManifestSource, sign Signer, cfg Config, log *slog.Logger) (*Handle
 	}
 	return &Handler{
 		lib:  &library{src: src, ttl: cfg.ManifestTTL, now: time.Now, log: log},
-		sign: sign, cfg: cfg, speech: sp, log: log,
+		sign: sign, cfg: cfg, speech: sp, log: log, nonce: newNonce, pick: rand.IntN,
 	}, nil
 }
 
@@ -104,7 +106,7 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 
 func (h *Handler) warm(ctx context.Context) ([]byte, error) {
 	m, err := h.lib.get(ctx)
-	if err != nil && !errors.Is(err, errNoManifest) {
+	if err != nil && !nothingPublished(err) {
 		h.log.WarnContext(ctx, "warm-up could not load the manifest", "err", err)
 		return json.Marshal(map[string]any{"warm": true, "error": err.Error()})
 	}
@@ -126,6 +128,9 @@ func (h *Handler) Handle(ctx context.Context, req *alexa.Request) (*alexa.Respon
 	case alexa.LaunchRequest:
 		return r.playNext("", r.say.Welcome, false)
 	case alexa.IntentRequest:
+		if req.Request.Intent == nil { // Decode refuses these; Handle may get one built by hand
+			return ask(r.say.Fallback, r.say.Reprompt), nil
+		}
 		return r.intent(req.Request.Intent.Name)
 	case alexa.PlayCommandIssued:
 		return r.resume()

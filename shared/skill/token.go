@@ -38,7 +38,9 @@ const (
 // String encodes the token.
 func (t Token) String() string {
 	pl, key := url.QueryEscape(t.Playlist), url.QueryEscape(t.Key)
-	const fixed = len(tokenPrefix) + 20 + 1 + 20 + 1 + 1 + nonceLen + 1
+	// prefix, two numbers of at most 20 characters, four separators, the
+	// retry flag and the nonce.
+	fixed := len(tokenPrefix) + 20 + 20 + 4 + 1 + len(t.Nonce)
 	if fixed+len(pl)+len(key) > maxTokenLen {
 		key = hashKey(t.Key)
 	}
@@ -106,11 +108,14 @@ func (t Token) MatchesKey(key string) bool { return matches(t.Key, key) }
 // MatchesPlaylist reports whether the token names playlist.
 func (t Token) MatchesPlaylist(name string) bool { return matches(t.Playlist, name) }
 
+// matches compares a token field with a name. A field that begins with "#"
+// is a hash or a name that itself begins with "#" ("#humor/chiste.mp3"),
+// so both are tried.
 func matches(field, value string) bool {
-	if strings.HasPrefix(field, "#") {
-		return hashKey(value) == field
+	if field == value {
+		return true
 	}
-	return field == value
+	return strings.HasPrefix(field, "#") && hashKey(value) == field
 }
 
 func newNonce() string {

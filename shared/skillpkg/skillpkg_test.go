@@ -1,7 +1,6 @@
 package skillpkg
 
 import (
-	"github.com/jokebox/jokebox/shared/skill"
 	"os"
 	"path/filepath"
 	"slices"
@@ -9,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/jokebox/jokebox/shared/skill"
 )
 
 const realDir = "../../skill-package"

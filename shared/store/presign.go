@@ -25,6 +25,7 @@ type Presigner struct {
 	region   string
 	bucket   string
 	host     string // virtual-hosted: bucket.s3.region.amazonaws.com; path-style: endpoint host
+	signHost string // host without its scheme's default port, as the SDK signs it
 	scheme   string
 	basePath string // "" or "/bucket" for path-style
 	ttl      time.Duration
@@ -68,6 +69,10 @@ func NewPresigner(creds aws.CredentialsProvider, opt PresignOptions) (*Presigner
 	} else {
 		p.host = opt.Bucket + "." + host
 	}
+	p.signHost = p.host
+	if (p.scheme == "https" && strings.HasSuffix(p.host, ":443")) || (p.scheme == "http" && strings.HasSuffix(p.host, ":80")) {
+		p.signHost = p.host[:strings.LastIndexByte(p.host, ':')]
+	}
 	return p, nil
 }
 
@@ -106,7 +111,7 @@ func (p *Presigner) Sign(ctx context.Context, key string) (string, error) {
 	sb.WriteString("\n")
 	sb.WriteString(query)
 	sb.WriteString("\nhost:")
-	sb.WriteString(p.host)
+	sb.WriteString(p.signHost)
 	sb.WriteString("\n\nhost\nUNSIGNED-PAYLOAD")
 	creq := sha256.Sum256([]byte(sb.String()))
 
