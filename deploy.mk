@@ -1,0 +1,51 @@
+# Deployment targets for jokebox, included from the Makefile:  include deploy.mk
+#
+#   make build                 the three Lambda bootstraps, zipped into build/NAME.zip
+#   make package [STAGE=dev]   build, then write the CloudFormation template to .serverless/
+#   make deploy  [STAGE=dev]   build, then deploy the stack (needs AWS credentials and
+#                              JOKEBOX_SKILL_ID, or SLS_FLAGS='--param skillId=amzn1.ask.skill.…')
+#   make remove  [STAGE=dev]   delete the stack (the audio bucket is kept; see README)
+#   make lint-deploy           cfn-lint on the packaged template, actionlint on the workflows
+#
+# serverless is the osls fork pinned in package.json, run from node_modules.
+
+STAGE ?= dev
+SLS_FLAGS ?=
+LAMBDA_FUNCTIONS := skill indexer rotator
+LAMBDA_BUILD_DIR := build
+LAMBDA_GOFLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w"
+SLS := node_modules/.bin/serverless
+CFN_TEMPLATE := .serverless/cloudformation-template-update-stack.json
+ACTIONLINT ?= $(shell command -v actionlint 2>/dev/null || echo "$$(go env GOPATH)/bin/actionlint")
+
+.PHONY: build package deploy remove lint-deploy FORCE
+
+build: $(LAMBDA_FUNCTIONS:%=$(LAMBDA_BUILD_DIR)/%.zip)
+
+# go build decides whether anything changed; the fixed timestamp keeps the zip
+# byte-identical for an unchanged binary, so deploys skip unchanged functions.
+$(LAMBDA_BUILD_DIR)/%.zip: FORCE
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build $(LAMBDA_GOFLAGS) -o $(LAMBDA_BUILD_DIR)/$*/bootstrap ./functions/$*
+	touch -d '1980-01-01 00:00:00' $(LAMBDA_BUILD_DIR)/$*/bootstrap
+	rm -f $@
+	zip -q -X -j $@ $(LAMBDA_BUILD_DIR)/$*/bootstrap
+
+FORCE:
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+package: build node_modules/.package-lock.json
+	$(SLS) package --stage $(STAGE) $(SLS_FLAGS)
+
+deploy: build node_modules/.package-lock.json
+	$(SLS) deploy --stage $(STAGE) $(SLS_FLAGS)
+
+remove: node_modules/.package-lock.json
+	$(SLS) remove --stage $(STAGE) $(SLS_FLAGS)
+
+# Lints the `test` stage's template, which needs no skill ID or credentials.
+lint-deploy: build node_modules/.package-lock.json
+	$(SLS) package --stage test
+	cfn-lint --non-zero-exit-code error $(CFN_TEMPLATE)
+	$(ACTIONLINT)
