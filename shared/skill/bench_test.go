@@ -1,0 +1,134 @@
+package skill
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/jokebox/jokebox/shared/alexa"
+	"github.com/jokebox/jokebox/shared/store"
+)
+
+// benchHandler is a warm handler on a 10,000-entry manifest that signs with
+// the real presigner and static credentials, as on Lambda after the first
+// request. Logs are discarded unless log is set.
+func benchHandler(b *testing.B, log *slog.Logger) (*Handler, *memSource) {
+	b.Helper()
+	keys := make([]string, 10000)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("carpeta-%02d/chiste número %05d.mp3", i%40, i)
+	}
+	src := &memSource{m: buildManifest(12, keys...)}
+	signer, err := store.NewPresigner(credentials.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ""),
+		store.PresignOptions{Region: "eu-west-1", Bucket: "jokebox-audio", TTL: time.Hour})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h, err := New(src, signer, Config{ManifestTTL: time.Hour}, log)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := h.lib.get(context.Background()); err != nil { // warm
+		b.Fatal(err)
+	}
+	return h, src
+}
+
+// benchRequest is a sample whose device token points into the bench
+// manifest.
+func benchRequest(b *testing.B, h *Handler, file string) *alexa.Request {
+	b.Helper()
+	m, _ := h.lib.get(context.Background())
+	req := load(b, file, nil)
+	req.Context.AudioPlayer = &alexa.AudioPlayerState{
+		Token:                Token{Version: m.Version, Pos: 17, Key: m.Entries[m.Library().Order[17]].Key, Nonce: "bench0"}.String(),
+		OffsetInMilliseconds: 4200, PlayerActivity: alexa.Paused,
+	}
+	return req
+}
+
+func benchHandle(b *testing.B, file string, log *slog.Logger) {
+	h, src := benchHandler(b, log)
+	req := benchRequest(b, h, file)
+	ctx := context.Background()
+	before := src.calls()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		resp, err := h.Handle(ctx, req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := json.Marshal(resp); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(src.calls()-before)/float64(b.N), "aws-calls/op")
+}
+
+// BenchmarkLaunch is the warm LaunchRequest: Handle and JSON encoding.
+func BenchmarkLaunch(b *testing.B) { benchHandle(b, "launch.es-ES.json", nil) }
+
+// BenchmarkNext is the warm AMAZON.NextIntent.
+func BenchmarkNext(b *testing.B) { benchHandle(b, "intent.next.en-US.json", nil) }
+
+// BenchmarkResume is the warm PlaybackController.PlayCommandIssued.
+func BenchmarkResume(b *testing.B) { benchHandle(b, "playbackcontroller.play.json", nil) }
+
+// BenchmarkLaunchLogged is BenchmarkLaunch with Lambda's JSON logs at Info.
+func BenchmarkLaunchLogged(b *testing.B) {
+	benchHandle(b, "launch.es-ES.json", slog.New(slog.NewJSONHandler(io.Discard, nil)))
+}
+
+func benchInvoke(b *testing.B, file string) {
+	h, src := benchHandler(b, nil)
+	raw, err := json.Marshal(benchRequest(b, h, file))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	before := src.calls()
+	b.ReportAllocs()
+	b.SetBytes(int64(len(raw)))
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := h.Invoke(ctx, raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(src.calls()-before)/float64(b.N), "aws-calls/op")
+}
+
+// BenchmarkInvokeLaunch is the raw path: bytes in, decode, Handle, bytes out.
+func BenchmarkInvokeLaunch(b *testing.B) { benchInvoke(b, "launch.es-ES.json") }
+
+// BenchmarkInvokeNext is the raw path of AMAZON.NextIntent.
+func BenchmarkInvokeNext(b *testing.B) { benchInvoke(b, "intent.next.en-US.json") }
+
+// BenchmarkInvokeResume is the raw path of PlaybackController.PlayCommandIssued.
+func BenchmarkInvokeResume(b *testing.B) { benchInvoke(b, "playbackcontroller.play.json") }
+
+var benchToken = Token{Version: 123456, Playlist: "Animales", Pos: 4321, Key: "Animales/el pato y el ñandú.mp3", Nonce: "abcdef"}
+
+func BenchmarkTokenString(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = benchToken.String()
+	}
+}
+
+func BenchmarkParseToken(b *testing.B) {
+	s := benchToken.String()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := ParseToken(s); !ok {
+			b.Fatal("refused")
+		}
+	}
+}
