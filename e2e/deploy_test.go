@@ -1260,7 +1260,7 @@ func TestDeployLocal(t *testing.T) {
 		}
 		start := time.Now()
 		for _, key := range []string{
-			"_jokebox/manifests/00000001.jbx", "_jokebox/pointer.json", "notes.txt", "song.ogg", "mp3",
+			"_jokebox/manifests/not-a-manifest.jbx", "_jokebox/not-a-pointer.json", "notes.txt", "song.ogg", "mp3",
 			"jokes/Uno Dos.MP3", "b/clip.M4a", "c.aac",
 		} {
 			put(key)
@@ -1278,4 +1278,5 @@ func TestDeployLocal(t *testing.T) {
 		}
 		t.Logf("uploads to messages: %v", time.Since(start).Round(time.Millisecond))
 	})
+	t.Run("flow", func(t *testing.T) { deployedFlow(t, res) })
 }
