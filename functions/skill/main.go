@@ -30,5 +30,5 @@ func main() {
 		log.Error("start", "err", err)
 		os.Exit(1)
 	}
-	lambda.StartHandler(h) // raw bytes in and out (h.Invoke): the same path as jokebox serve
+	lambda.Start(h) // h is a lambda.Handler: raw bytes in and out (h.Invoke), the same path as jokebox serve
 }
