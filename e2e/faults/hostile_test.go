@@ -1,11 +1,9 @@
 package faults
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/url"
 	"strings"
 	"testing"
@@ -227,73 +225,4 @@ func TestHostileRequests(t *testing.T) {
 		}
 	}
 	t.Logf("plain cases %d, forged tokens %d × %d carriers, %d URLs checked, %v", len(plain), len(forged), len(tokenCarriers("x")), played, time.Since(start).Round(time.Millisecond))
-}
-
-// memSource is a ManifestSource holding one manifest.
-type memSource struct{ m *manifest.Manifest }
-
-func (s memSource) Pointer(context.Context) (manifest.Pointer, error) {
-	return manifest.Pointer{Version: s.m.Version, Key: manifest.ObjectKey(s.m.Version)}, nil
-}
-
-func (s memSource) Fetch(context.Context, manifest.Pointer) (*manifest.Manifest, error) {
-	return s.m, nil
-}
-
-// keySigner signs nothing: its URL carries the key, for the fuzz target.
-type keySigner struct{}
-
-func (keySigner) Sign(_ context.Context, key string) (string, error) {
-	return "https://signed.invalid/" + (&url.URL{Path: key}).EscapedPath(), nil
-}
-
-// FuzzInvoke feeds the skill arbitrary requests and tokens: it must never
-// panic, must refuse only with ErrInvalid or ErrWrongSkill, and must never
-// sign a key that is not an entry of the manifest. (Decoding alone is
-// fuzzed in shared/alexa and shared/skill; this is the whole handler.)
-func FuzzInvoke(f *testing.F) {
-	m := manifest.New()
-	var changes []manifest.Change
-	for _, k := range []string{"chistes/uno.mp3", "chistes/dos.mp3", "animales/gato.mp3", "raiz.mp3", "#raro/x.mp3"} {
-		changes = append(changes, manifest.Upsert(manifest.Entry{Key: k, Size: 1, ETag: "e"}))
-	}
-	m.Apply(changes, rand.New(rand.NewPCG(1, 2)))
-	m.Version = 3
-	h, err := skill.New(memSource{m}, keySigner{}, skill.Config{SkillID: skillID, Continuous: true, ManifestTTL: time.Hour}, nil)
-	if err != nil {
-		f.Fatal(err)
-	}
-	tok := skill.Token{Version: 3, Playlist: "chistes", Pos: 1, Key: "chistes/uno.mp3", Nonce: "n"}.String()
-	for _, token := range []string{"", tok, "jb1|3||0|nx|" + store.PointerKey, "jb1|3|%23raro|0|nx|%23raro%2Fx.mp3", "jb1|2|chistes|9|rx|#AAAA"} {
-		for _, p := range tokenCarriers(token) {
-			f.Add(p)
-		}
-	}
-	f.Add(req(skillID, "LaunchRequest", "", nil))
-	f.Add(req(skillID, "IntentRequest", "", intent(skill.PlayIntent, map[string]any{"playlist": map[string]any{"value": "Chistes"}})))
-	f.Fuzz(func(t *testing.T, payload []byte) {
-		resp, err := h.Invoke(context.Background(), payload)
-		if err != nil {
-			if !errors.Is(err, alexa.ErrInvalid) && !errors.Is(err, alexa.ErrWrongSkill) {
-				t.Fatalf("error %v wraps neither ErrInvalid nor ErrWrongSkill", err)
-			}
-			return
-		}
-		var r alexa.Response
-		if err := json.Unmarshal(resp, &r); err != nil {
-			t.Fatalf("response is not JSON: %v", err)
-		}
-		for _, d := range r.Response.Directives {
-			if d.AudioItem == nil {
-				continue
-			}
-			u, err := url.Parse(d.AudioItem.Stream.URL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, ok := m.Lookup(strings.TrimPrefix(u.Path, "/")); !ok {
-				t.Fatalf("signed %q, not an entry", u.Path)
-			}
-		}
-	})
 }
