@@ -6,13 +6,18 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/jokebox/jokebox/internal/faultproxy"
 	"github.com/jokebox/jokebox/shared/alexa"
+	"github.com/jokebox/jokebox/shared/audio"
 	"github.com/jokebox/jokebox/shared/index"
 	"github.com/jokebox/jokebox/shared/manifest"
 	"github.com/jokebox/jokebox/shared/skill"
@@ -66,11 +71,27 @@ func TestHostileStorage(t *testing.T) {
 	e.put("big/huge.mp3", huge)
 	objects["big/huge.mp3"] = huge
 
+	// Watch every read of the big file: a fault mode whose matcher never
+	// matches lets everything pass and sees each request.
+	var mu sync.Mutex
+	var bigReads []string
+	e.proxy.SetFor(faultproxy.Error500, func(r *http.Request) bool {
+		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/big/huge.mp3") {
+			mu.Lock()
+			bigReads = append(bigReads, r.Header.Get("Range"))
+			mu.Unlock()
+		}
+		return false
+	})
 	sentBefore := e.proxy.Sent()
 	e.drain(q, index.WorkerOptions{})
 	sent := e.proxy.Sent() - sentBefore
+	e.proxy.Set(faultproxy.Pass)
 	m := e.checkMatches()
-	if sent > 4<<20 {
+	if want := fmt.Sprintf("bytes=0-%d", audio.HeadSize-1); len(bigReads) == 0 || slices.ContainsFunc(bigReads, func(r string) bool { return r != want }) {
+		t.Errorf("reads of the big file with Range %q; want each with %q", bigReads, want)
+	}
+	if sent > 1<<20 {
 		t.Errorf("indexing moved %d bytes through the proxy, with a %d-byte file in the bucket; want the head only", sent, hugeSize)
 	}
 	if _, ok := m.Lookup("big/huge.mp3"); !ok {
