@@ -41,6 +41,7 @@ func (ix *Indexer) Work(ctx context.Context, q Queue, queueURL string, opt Worke
 		wait = 1
 	}
 	backoff := time.Duration(0)
+	failedBefore := map[string]bool{} // Once: messages that failed already
 	for ctx.Err() == nil {
 		batch, err := ix.receive(ctx, q, queueURL, wait, opt.BatchSize)
 		if err != nil {
@@ -67,11 +68,27 @@ func (ix *Indexer) Work(ctx context.Context, q Queue, queueURL string, opt Worke
 			ix.log.ErrorContext(ctx, "delete failed; messages will be redelivered", "err", err)
 		}
 		if opt.Progress != nil {
-			opt.Progress(len(batch)-failed, failed)
+			opt.Progress(len(batch)-len(failed), len(failed))
 		}
-		if failed > 0 {
-			sleepCtx(ctx, time.Second) // what failed is likely a backend fault: don't spin
+		if len(failed) == 0 {
+			continue
 		}
+		if opt.Once {
+			// Draining: a batch of nothing but messages that failed before
+			// means what is left keeps failing. Leave it to redelivery and
+			// the dead-letter queue rather than spin.
+			again := 0
+			for _, id := range failed {
+				if failedBefore[id] {
+					again++
+				}
+				failedBefore[id] = true
+			}
+			if again == len(batch) {
+				return fmt.Errorf("%d messages keep failing; left in %s for redelivery and the dead-letter queue", len(failedBefore), queueURL)
+			}
+		}
+		sleepCtx(ctx, time.Second) // what failed is likely a backend fault: don't spin
 	}
 	if errors.Is(ctx.Err(), context.Canceled) {
 		return nil
@@ -103,16 +120,18 @@ func (ix *Indexer) receive(ctx context.Context, q Queue, queueURL string, wait i
 }
 
 // apply runs HandleSQS on a batch and deletes what it applied. It returns
-// how many messages failed.
-func (ix *Indexer) apply(ctx context.Context, q Queue, queueURL string, batch []sqstypes.Message) (int, error) {
+// the IDs of the messages that failed.
+func (ix *Indexer) apply(ctx context.Context, q Queue, queueURL string, batch []sqstypes.Message) ([]string, error) {
 	ev := events.SQSEvent{Records: make([]events.SQSMessage, len(batch))}
 	for i, m := range batch {
 		ev.Records[i] = events.SQSMessage{MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle), Body: aws.ToString(m.Body), EventSource: "aws:sqs"}
 	}
 	resp, _ := ix.HandleSQS(ctx, ev)
 	failed := map[string]bool{}
+	ids := make([]string, 0, len(resp.BatchItemFailures))
 	for _, f := range resp.BatchItemFailures {
 		failed[f.ItemIdentifier] = true
+		ids = append(ids, f.ItemIdentifier)
 	}
 	var del []sqstypes.DeleteMessageBatchRequestEntry
 	for i, m := range batch {
@@ -124,14 +143,14 @@ func (ix *Indexer) apply(ctx context.Context, q Queue, queueURL string, batch []
 		n := min(10, len(del))
 		out, err := q.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: &queueURL, Entries: del[:n]})
 		if err != nil {
-			return len(failed), err
+			return ids, err
 		}
 		if len(out.Failed) > 0 {
-			return len(failed), fmt.Errorf("%d messages not deleted: %s", len(out.Failed), aws.ToString(out.Failed[0].Message))
+			return ids, fmt.Errorf("%d messages not deleted: %s", len(out.Failed), aws.ToString(out.Failed[0].Message))
 		}
 		del = del[n:]
 	}
-	return len(failed), nil
+	return ids, nil
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) {
