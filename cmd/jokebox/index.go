@@ -41,6 +41,9 @@ func runIndex(ctx context.Context, c *cli, args []string) error {
 	}
 	if *once {
 		fmt.Fprintf(c.stdout, "queue drained: %d messages applied, %d failed\n", total, failed)
+		if failed > 0 {
+			return fmt.Errorf("index: %d messages failed and were left in the queue for redelivery", failed)
+		}
 	}
 	return nil
 }
