@@ -26,9 +26,10 @@ lint:
 unit:
 	$(GO) test -count=1 -timeout 30m ./...
 
-## race: the packages with concurrency, under the race detector
+## race: the packages with concurrency, and the 30 s concurrent-writers test, under the race detector
 race:
-	$(GO) test -count=1 -race -timeout 30m ./shared/manifest/ ./shared/store/ ./shared/index/ ./shared/skill/ ./shared/verify/ ./shared/server/
+	$(GO) test -count=1 -race -timeout 30m ./shared/... ./internal/...
+	$(GO) test -count=1 -race -timeout 30m -run TestConcurrentWriters ./e2e/faults/
 
 ## fuzz: every fuzz target for FUZZTIME each
 fuzz:
