@@ -12,11 +12,7 @@ import (
 // newApp loads the configuration from the environment and builds the
 // production parts. Logs go to stderr as text.
 func newApp(ctx context.Context, c *cli, need config.Requirement) (*app.App, error) {
-	cfg, err := config.Load(c.getenv, need)
-	if err != nil {
-		return nil, err
-	}
-	return app.New(ctx, cfg, c.logger())
+	return app.FromEnv(ctx, c.getenv, need, c.logger())
 }
 
 func (c *cli) logger() *slog.Logger {

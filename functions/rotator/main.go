@@ -5,23 +5,18 @@ package main
 
 import (
 	"context"
-	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/jokebox/jokebox/shared/app"
 	"github.com/jokebox/jokebox/shared/config"
 )
 
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	cfg, err := config.Load(os.Getenv, config.NeedBucket|config.NeedSkillFunction)
-	if err != nil {
-		log.Error("start", "err", err)
-		os.Exit(1)
-	}
-	a, err := app.New(context.Background(), cfg, log)
+	log := lambdacontext.NewLogger() // requestId on every line; honours AWS_LAMBDA_LOG_FORMAT and _LEVEL
+	a, err := app.FromEnv(context.Background(), os.Getenv, config.NeedBucket|config.NeedSkillFunction, log)
 	if err != nil {
 		log.Error("start", "err", err)
 		os.Exit(1)

@@ -28,6 +28,16 @@ type App struct {
 	Log    *slog.Logger
 }
 
+// FromEnv reads the configuration with getenv, failing with one error that
+// names every missing or malformed variable, and builds the parts.
+func FromEnv(ctx context.Context, getenv func(string) string, need config.Requirement, log *slog.Logger) (*App, error) {
+	cfg, err := config.Load(getenv, need)
+	if err != nil {
+		return nil, err
+	}
+	return New(ctx, cfg, log)
+}
+
 // New builds the clients and the store.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
 	awsCfg, err := config.AWS(ctx, cfg)
