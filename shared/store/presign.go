@@ -29,6 +29,7 @@ type Presigner struct {
 	scheme   string
 	basePath string // "" or "/bucket" for path-style
 	ttl      time.Duration
+	expires  string // X-Amz-Expires: ttl in seconds
 	now      func() time.Time
 
 	mu  sync.Mutex
@@ -37,7 +38,9 @@ type Presigner struct {
 
 type signingKey struct {
 	akid, secret, date string
-	key                []byte
+	scope              string // date/region/s3/aws4_request
+	credential         string // X-Amz-Credential's value, escaped
+	ipad, opad         [sha256.BlockSize]byte
 }
 
 // PresignOptions configure a Presigner.
@@ -55,7 +58,8 @@ func NewPresigner(creds aws.CredentialsProvider, opt PresignOptions) (*Presigner
 	if opt.TTL <= 0 || opt.TTL > 7*24*time.Hour {
 		return nil, fmt.Errorf("URL lifetime %v: want more than 0 and at most 7 days", opt.TTL)
 	}
-	p := &Presigner{creds: creds, region: opt.Region, bucket: opt.Bucket, ttl: opt.TTL, now: time.Now, scheme: "https"}
+	p := &Presigner{creds: creds, region: opt.Region, bucket: opt.Bucket, ttl: opt.TTL, now: time.Now, scheme: "https",
+		expires: strconv.FormatInt(int64(opt.TTL/time.Second), 10)}
 	host := "s3." + opt.Region + ".amazonaws.com"
 	if opt.Endpoint != "" {
 		u, err := url.Parse(opt.Endpoint)
@@ -80,115 +84,128 @@ func NewPresigner(creds aws.CredentialsProvider, opt PresignOptions) (*Presigner
 func (p *Presigner) TTL() time.Duration { return p.ttl }
 
 // Sign returns a presigned GET URL for key.
+//
+// It is on the skill's warm path, so it builds the URL, the canonical
+// request and the string to sign in buffers on the stack and computes the
+// HMAC by hand from the cached signing key's padded blocks: one allocation,
+// the URL itself.
 func (p *Presigner) Sign(ctx context.Context, key string) (string, error) {
 	c, err := p.creds.Retrieve(ctx)
 	if err != nil {
 		return "", fmt.Errorf("sign %s: credentials: %w", key, err)
 	}
-	now := p.now().UTC()
-	stamp := now.Format("20060102T150405Z")
-	date := stamp[:8]
-	scope := date + "/" + p.region + "/s3/aws4_request"
+	var stampBuf [16]byte
+	stamp := p.now().UTC().AppendFormat(stampBuf[:0], "20060102T150405Z")
+	k := p.signingKey(c, stamp[:8])
 
-	path := p.basePath + "/" + escapePath(key)
-	q := make([]string, 0, 7) // already in canonical (sorted) order
-	q = append(q,
-		"X-Amz-Algorithm=AWS4-HMAC-SHA256",
-		"X-Amz-Credential="+escape(c.AccessKeyID+"/"+scope),
-		"X-Amz-Date="+stamp,
-		"X-Amz-Expires="+strconv.FormatInt(int64(p.ttl/time.Second), 10),
-	)
+	// The URL: scheme://host/path?query, the query already in canonical
+	// (sorted) order; the signature is appended last.
+	var urlBuf [1024]byte
+	u := append(urlBuf[:0], p.scheme...)
+	u = append(u, "://"...)
+	u = append(u, p.host...)
+	pathStart := len(u)
+	u = append(u, p.basePath...)
+	u = append(u, '/')
+	u = appendURIEncode(u, key, true)
+	pathEnd := len(u)
+	u = append(u, "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential="...)
+	u = append(u, k.credential...)
+	u = append(u, "&X-Amz-Date="...)
+	u = append(u, stamp...)
+	u = append(u, "&X-Amz-Expires="...)
+	u = append(u, p.expires...)
 	if c.SessionToken != "" {
-		q = append(q, "X-Amz-Security-Token="+escape(c.SessionToken))
+		u = append(u, "&X-Amz-Security-Token="...)
+		u = appendURIEncode(u, c.SessionToken, false)
 	}
-	q = append(q, "X-Amz-SignedHeaders=host", "x-id=GetObject")
-	query := strings.Join(q, "&")
+	u = append(u, "&X-Amz-SignedHeaders=host&x-id=GetObject"...)
+	query := u[pathEnd+1:]
 
-	var sb strings.Builder
-	sb.Grow(len(path) + len(query) + len(p.host) + 128)
-	sb.WriteString("GET\n")
-	sb.WriteString(path)
-	sb.WriteString("\n")
-	sb.WriteString(query)
-	sb.WriteString("\nhost:")
-	sb.WriteString(p.signHost)
-	sb.WriteString("\n\nhost\nUNSIGNED-PAYLOAD")
-	creq := sha256.Sum256([]byte(sb.String()))
+	var creqBuf [1024]byte
+	cr := append(creqBuf[:0], "GET\n"...)
+	cr = append(cr, u[pathStart:pathEnd]...)
+	cr = append(cr, '\n')
+	cr = append(cr, query...)
+	cr = append(cr, "\nhost:"...)
+	cr = append(cr, p.signHost...)
+	cr = append(cr, "\n\nhost\nUNSIGNED-PAYLOAD"...)
+	creq := sha256.Sum256(cr)
 
-	sb.Reset()
-	sb.WriteString("AWS4-HMAC-SHA256\n")
-	sb.WriteString(stamp)
-	sb.WriteString("\n")
-	sb.WriteString(scope)
-	sb.WriteString("\n")
-	var hexbuf [64]byte
-	hex.Encode(hexbuf[:], creq[:])
-	sb.Write(hexbuf[:])
-	mac := hmac.New(sha256.New, p.signingKey(c, date))
-	mac.Write([]byte(sb.String()))
-	var sig [32]byte
-	hex.Encode(hexbuf[:], mac.Sum(sig[:0]))
+	// HMAC-SHA256(key, stringToSign) = H(key^opad || H(key^ipad || stringToSign)).
+	var stsBuf [256]byte
+	sts := append(stsBuf[:0], k.ipad[:]...)
+	sts = append(sts, "AWS4-HMAC-SHA256\n"...)
+	sts = append(sts, stamp...)
+	sts = append(sts, '\n')
+	sts = append(sts, k.scope...)
+	sts = append(sts, '\n')
+	sts = hex.AppendEncode(sts, creq[:])
+	inner := sha256.Sum256(sts)
+	var outerBuf [sha256.BlockSize + sha256.Size]byte
+	copy(outerBuf[:], k.opad[:])
+	copy(outerBuf[sha256.BlockSize:], inner[:])
+	sig := sha256.Sum256(outerBuf[:])
 
-	sb.Reset()
-	sb.WriteString(p.scheme)
-	sb.WriteString("://")
-	sb.WriteString(p.host)
-	sb.WriteString(path)
-	sb.WriteString("?")
-	sb.WriteString(query)
-	sb.WriteString("&X-Amz-Signature=")
-	sb.Write(hexbuf[:])
-	return sb.String(), nil
+	u = append(u, "&X-Amz-Signature="...)
+	u = hex.AppendEncode(u, sig[:])
+	return string(u), nil
 }
 
-// signingKey derives (and caches per day and key) the SigV4 signing key.
-func (p *Presigner) signingKey(c aws.Credentials, date string) []byte {
+// signingKey derives (and caches per day and key) the SigV4 signing key,
+// as the HMAC's padded key blocks, with the scope and the credential query
+// value of that day.
+func (p *Presigner) signingKey(c aws.Credentials, date []byte) signingKey {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if k := p.key; k.date == date && k.akid == c.AccessKeyID && k.secret == c.SecretAccessKey {
-		return k.key
+	if k := &p.key; k.date == string(date) && k.akid == c.AccessKeyID && k.secret == c.SecretAccessKey {
+		return *k
 	}
 	h := func(key []byte, data string) []byte {
 		m := hmac.New(sha256.New, key)
 		m.Write([]byte(data))
 		return m.Sum(nil)
 	}
-	k := h(h(h(h([]byte("AWS4"+c.SecretAccessKey), date), p.region), "s3"), "aws4_request")
-	p.key = signingKey{akid: c.AccessKeyID, secret: c.SecretAccessKey, date: date, key: k}
+	d := string(date)
+	key := h(h(h(h([]byte("AWS4"+c.SecretAccessKey), d), p.region), "s3"), "aws4_request")
+	k := signingKey{akid: c.AccessKeyID, secret: c.SecretAccessKey, date: d}
+	k.scope = d + "/" + p.region + "/s3/aws4_request"
+	k.credential = escape(c.AccessKeyID + "/" + k.scope)
+	for i := range k.ipad {
+		var b byte
+		if i < len(key) {
+			b = key[i]
+		}
+		k.ipad[i], k.opad[i] = b^0x36, b^0x5c
+	}
+	p.key = k
 	return k
 }
 
 // escape is SigV4's URI encoding: everything but unreserved characters.
 func escape(s string) string { return uriEncode(s, false) }
 
-// escapePath encodes an object key for the path, keeping its slashes.
-func escapePath(s string) string { return uriEncode(s, true) }
-
 func uriEncode(s string, keepSlash bool) string {
-	clean := true
 	for i := 0; i < len(s); i++ {
 		if !unreserved(s[i]) && !(keepSlash && s[i] == '/') {
-			clean = false
-			break
+			return string(appendURIEncode(make([]byte, 0, len(s)*3), s, keepSlash))
 		}
 	}
-	if clean {
-		return s
-	}
+	return s
+}
+
+// appendURIEncode appends s to b with SigV4's URI encoding.
+func appendURIEncode(b []byte, s string, keepSlash bool) []byte {
 	const hexdigits = "0123456789ABCDEF"
-	var b strings.Builder
-	b.Grow(len(s) * 3)
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if unreserved(c) || (keepSlash && c == '/') {
-			b.WriteByte(c)
+			b = append(b, c)
 			continue
 		}
-		b.WriteByte('%')
-		b.WriteByte(hexdigits[c>>4])
-		b.WriteByte(hexdigits[c&15])
+		b = append(b, '%', hexdigits[c>>4], hexdigits[c&15])
 	}
-	return b.String()
+	return b
 }
 
 func unreserved(c byte) bool {

@@ -34,7 +34,9 @@ const PointerKey = manifest.Prefix + "pointer.json"
 
 var (
 	// ErrNoManifest reports a bucket where no manifest was published yet.
-	ErrNoManifest = errors.New("no manifest published yet")
+	// It wraps manifest.ErrEmpty, which is how the skill tells "nothing
+	// to play yet" from trouble.
+	ErrNoManifest = fmt.Errorf("no manifest published yet: %w", manifest.ErrEmpty)
 	// ErrUnchanged is returned by an update function that changed nothing;
 	// Update then publishes no new version.
 	ErrUnchanged = errors.New("manifest unchanged")
@@ -176,14 +178,21 @@ func (s *Store) Update(ctx context.Context, fn UpdateFunc, opt UpdateOptions) (*
 		m.Version = base + 1
 		m.Created = s.now().UTC()
 		b := m.Encode()
-		err := s.putNew(ctx, manifest.ObjectKey(m.Version), b)
+		// Decode before publishing: a version readers would refuse must
+		// never become current. The result is also a copy that shares
+		// nothing with fn's.
+		published, err := manifest.Decode(b)
+		if err != nil {
+			return nil, fmt.Errorf("manifest v%d not published: %w", m.Version, err)
+		}
+		err = s.putNew(ctx, manifest.ObjectKey(m.Version), b)
 		if err == nil {
 			p := manifest.PointerFor(m, b)
 			if err := s.advance(ctx, p); err != nil {
 				return nil, err
 			}
 			s.log.InfoContext(ctx, "manifest published", "version", p.Version, "entries", p.Entries, "playlists", p.Playlists, "rejected", p.Rejected, "attempt", attempt)
-			return manifest.Decode(b) // a copy that shares nothing with fn's
+			return published, nil
 		}
 		if !isConflict(err) {
 			return nil, fmt.Errorf("publish manifest v%d: %w", m.Version, err)
@@ -193,10 +202,28 @@ func (s *Store) Update(ctx context.Context, fn UpdateFunc, opt UpdateOptions) (*
 		}
 		s.log.DebugContext(ctx, "manifest version taken, retrying", "version", m.Version, "attempt", attempt)
 		sleep(ctx, attempt)
-		if m, err = s.fetchKey(ctx, base+1); err != nil {
+		if m, err = s.latest(ctx, base+1, opt); err != nil {
 			return nil, err
 		}
 	}
+}
+
+// latest loads the manifest a writer that lost the race to publish version
+// taken builds on next: the newest of taken and the pointer's version. Were
+// it to step one version at a time, a writer that sleeps between attempts
+// would fall further behind busy writers at each one and never catch up.
+func (s *Store) latest(ctx context.Context, taken int64, opt UpdateOptions) (*manifest.Manifest, error) {
+	v := taken
+	if p, _, err := s.s3Pointer(ctx); err == nil && p.Version > v {
+		v = p.Version
+	}
+	m, err := s.fetchKey(ctx, v)
+	if err != nil && v == taken && isNotFound(err) {
+		// A 409 ConditionalRequestConflict: the winner's object is not
+		// visible yet. Start again from the pointer.
+		return s.base(ctx, opt)
+	}
+	return m, err
 }
 
 // base loads the manifest an update starts from.

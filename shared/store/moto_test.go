@@ -1,0 +1,350 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/jokebox/jokebox/internal/motoserver"
+	"github.com/jokebox/jokebox/shared/manifest"
+)
+
+// motoClients starts moto_server and returns clients for it with a fresh
+// bucket.
+func motoClients(t *testing.T) (*s3.Client, *ssm.Client, string) {
+	t.Helper()
+	cfg := motoserver.Config(motoserver.Start(t))
+	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) {
+		o.UsePathStyle = true
+		o.DisableLogOutputChecksumValidationSkipped = true
+	})
+	bucket := "jokes"
+	if _, err := s3c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: &bucket}); err != nil {
+		t.Fatal(err)
+	}
+	return s3c, ssm.NewFromConfig(cfg), bucket
+}
+
+// addKey is an update that adds one playable entry.
+func addKey(key string) UpdateFunc {
+	return func(ctx context.Context, m *manifest.Manifest) error {
+		if _, ok := m.Lookup(key); ok {
+			return ErrUnchanged
+		}
+		m.Apply([]manifest.Change{manifest.Upsert(manifest.Entry{Key: key, Size: 1, ETag: "e"})}, rand.New(rand.NewPCG(1, 2)))
+		return nil
+	}
+}
+
+func TestMotoUpdatePublishesVersions(t *testing.T) {
+	t.Parallel()
+	s3c, ssmc, bucket := motoClients(t)
+	ctx := context.Background()
+	const param = "/jokebox/test/manifest"
+	st := New(s3c, ssmc, bucket, param, nil)
+
+	if _, err := st.Pointer(ctx); !errors.Is(err, ErrNoManifest) || !errors.Is(err, manifest.ErrEmpty) {
+		t.Fatalf("Pointer() before any publish: %v; want ErrNoManifest wrapping manifest.ErrEmpty", err)
+	}
+	if _, err := st.Load(ctx); !errors.Is(err, ErrNoManifest) {
+		t.Fatalf("Load() before any publish: %v; want ErrNoManifest", err)
+	}
+	// The placeholder a deployment writes means "nothing yet" too.
+	if _, err := ssmc.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(param), Value: aws.String("-"), Type: ssmtypes.ParameterTypeString}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Pointer(ctx); !errors.Is(err, ErrNoManifest) {
+		t.Fatalf("Pointer() with the placeholder: %v; want ErrNoManifest", err)
+	}
+
+	// An empty first update still publishes v1: the skill needs a manifest.
+	m, err := st.Update(ctx, func(context.Context, *manifest.Manifest) error { return ErrUnchanged }, UpdateOptions{})
+	if err != nil || m.Version != 1 {
+		t.Fatalf("first Update = v%d, %v; want v1", version(m), err)
+	}
+	for i, key := range []string{"a.mp3", "b/c.mp3", "d.mp3"} {
+		m, err := st.Update(ctx, addKey(key), UpdateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := int64(i + 2); m.Version != want {
+			t.Errorf("Update %d published v%d; want v%d", i, m.Version, want)
+		}
+	}
+	// Nothing to change: no new version.
+	if m, err := st.Update(ctx, addKey("a.mp3"), UpdateOptions{}); err != nil || m.Version != 4 {
+		t.Errorf("unchanged Update = v%d, %v; want the current v4", version(m), err)
+	}
+
+	p, err := st.Pointer(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s3p, _, err := st.s3Pointer(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(s3p, p); diff != "" {
+		t.Errorf("SSM pointer differs from the bucket's (-s3 +ssm):\n%s", diff)
+	}
+	if p.Version != 4 || p.Entries != 3 || p.Playlists != 2 {
+		t.Errorf("pointer %+v; want v4 with 3 entries in 2 playlists", p)
+	}
+	got, err := st.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"a.mp3", "b/c.mp3", "d.mp3"}, got.Keys()); diff != "" {
+		t.Errorf("loaded keys (-want +got):\n%s", diff)
+	}
+	// Every version stays readable by its own key.
+	for v := int64(1); v <= 4; v++ {
+		m, err := st.fetchKey(ctx, v)
+		if err != nil || m.Version != v || len(m.Entries) != int(v-1) {
+			t.Errorf("version %d: %d entries, v%d, %v", v, entries(m), version(m), err)
+		}
+	}
+}
+
+func version(m *manifest.Manifest) int64 {
+	if m == nil {
+		return -1
+	}
+	return m.Version
+}
+
+func entries(m *manifest.Manifest) int {
+	if m == nil {
+		return -1
+	}
+	return len(m.Entries)
+}
+
+// TestMotoUpdateRace runs 8 stores, each updating 20 times, on one bucket:
+// every update lands in exactly one version, versions have no gaps, the
+// pointer never moves backwards and SSM ends at the final pointer.
+func TestMotoUpdateRace(t *testing.T) {
+	t.Parallel()
+	s3c, ssmc, bucket := motoClients(t)
+	ctx := context.Background()
+	const writers, updates, param = 8, 20, "/jokebox/race/manifest"
+
+	stop := make(chan struct{})
+	var seen []int64
+	var watch sync.WaitGroup
+	watch.Go(func() {
+		st := New(s3c, nil, bucket, "", nil)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if p, err := st.Pointer(ctx); err == nil {
+				seen = append(seen, p.Version)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	})
+
+	published := make([][]int64, writers)
+	errs := make([]error, writers)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := range writers {
+		wg.Go(func() {
+			st := New(s3c, ssmc, bucket, param, nil)
+			// Eight writers in a tight loop lose 7 races in 8: 25
+			// attempts would fail now and then ((7/8)^25 ≈ 4%), by
+			// design. Production runs at most a few writers.
+			st.MaxAttempts = 200
+			for i := range updates {
+				m, err := st.Update(ctx, addKey(fmt.Sprintf("w%d/%02d.mp3", w, i)), UpdateOptions{})
+				if err != nil {
+					errs[w] = err
+					return
+				}
+				published[w] = append(published[w], m.Version)
+			}
+		})
+	}
+	wg.Wait()
+	close(stop)
+	watch.Wait()
+	t.Logf("%d racing updates in %v", writers*updates, time.Since(start).Round(time.Millisecond))
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+
+	var all []int64
+	for w, vs := range published {
+		if !slices.IsSorted(vs) {
+			t.Errorf("writer %d published versions out of order: %v", w, vs)
+		}
+		all = append(all, vs...)
+	}
+	slices.Sort(all)
+	for i, v := range all {
+		if v != int64(i+1) {
+			t.Fatalf("published versions %v; want each of 1..%d exactly once", all, writers*updates)
+		}
+	}
+	for i := 1; i < len(seen); i++ {
+		if seen[i] < seen[i-1] {
+			t.Fatalf("pointer moved backwards: v%d after v%d", seen[i], seen[i-1])
+		}
+	}
+	t.Logf("watcher saw %d pointer reads, %d distinct versions", len(seen), len(slices.Compact(slices.Clone(seen))))
+
+	st := New(s3c, ssmc, bucket, param, nil)
+	final, err := st.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if final.Version != writers*updates || len(final.Entries) != writers*updates {
+		t.Errorf("final manifest v%d with %d entries; want v%d with %d", final.Version, len(final.Entries), writers*updates, writers*updates)
+	}
+	// Each version holds exactly one more key than the one before: no
+	// update was lost or applied twice.
+	var prev *manifest.Manifest
+	for v := int64(1); v <= writers*updates; v++ {
+		m, err := st.fetchKey(ctx, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(m.Entries) != int(v) {
+			t.Fatalf("v%d has %d entries; want %d", v, len(m.Entries), v)
+		}
+		if prev != nil {
+			for _, k := range prev.Keys() {
+				if _, ok := m.Lookup(k); !ok {
+					t.Fatalf("v%d lost %q of v%d", v, k, prev.Version)
+				}
+			}
+		}
+		prev = m
+	}
+	s3p, _, err := st.s3Pointer(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ssmp, err := st.Pointer(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(s3p, ssmp); diff != "" {
+		t.Errorf("SSM pointer is not the final pointer (-s3 +ssm):\n%s", diff)
+	}
+}
+
+func TestMotoCorruptManifest(t *testing.T) {
+	t.Parallel()
+	s3c, _, bucket := motoClients(t)
+	ctx := context.Background()
+	st := New(s3c, nil, bucket, "", nil)
+	for _, k := range []string{"a.mp3", "b.mp3"} {
+		if _, err := st.Update(ctx, addKey(k), UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := st.Pointer(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	put := func(key string, b []byte) {
+		t.Helper()
+		if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: bytes.NewReader(b)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	good, err := st.fetchKey(ctx, p.Version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same := good.Encode()
+	same[len(same)/2] ^= 0xff // same size: the checksum must catch it
+	for name, body := range map[string][]byte{
+		"garbage":            []byte("this is not a manifest"),
+		"same size, flipped": same,
+		"empty":              {},
+	} {
+		put(p.Key, body)
+		if _, err := st.Fetch(ctx, p); !errors.Is(err, manifest.ErrCorrupt) {
+			t.Errorf("%s: Fetch error %v; want ErrCorrupt", name, err)
+		}
+		if _, err := st.Load(ctx); !errors.Is(err, manifest.ErrCorrupt) {
+			t.Errorf("%s: Load error %v; want ErrCorrupt", name, err)
+		}
+	}
+	if _, err := st.Update(ctx, addKey("c.mp3"), UpdateOptions{}); !errors.Is(err, manifest.ErrCorrupt) {
+		t.Errorf("Update over a corrupt manifest without Rebuild: %v; want ErrCorrupt", err)
+	}
+	m, err := st.Update(ctx, addKey("c.mp3"), UpdateOptions{Rebuild: true})
+	if err != nil {
+		t.Fatalf("Update with Rebuild: %v", err)
+	}
+	if m.Version != p.Version+1 || !slices.Equal(m.Keys(), []string{"c.mp3"}) {
+		t.Errorf("rebuilt manifest v%d with %v; want v%d with only c.mp3", m.Version, m.Keys(), p.Version+1)
+	}
+
+	// A deleted manifest object: not found, and Rebuild starts afresh.
+	p, _ = st.Pointer(ctx)
+	if _, err := s3c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &bucket, Key: &p.Key}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Fetch(ctx, p); err == nil || !isNotFound(err) {
+		t.Errorf("Fetch of a deleted manifest: %v; want not found", err)
+	}
+	m, err = st.Update(ctx, addKey("d.mp3"), UpdateOptions{Rebuild: true})
+	if err != nil {
+		t.Fatalf("Update with Rebuild over a deleted manifest: %v", err)
+	}
+	if m.Version != p.Version+1 || !slices.Equal(m.Keys(), []string{"d.mp3"}) {
+		t.Errorf("rebuilt manifest v%d with %v; want v%d with only d.mp3", m.Version, m.Keys(), p.Version+1)
+	}
+
+	// A corrupt pointer object is rewritten by the next publish.
+	put(PointerKey, []byte("{garbage"))
+	if _, err := st.Load(ctx); !errors.Is(err, manifest.ErrCorrupt) {
+		t.Errorf("Load with a corrupt pointer: %v; want ErrCorrupt", err)
+	}
+}
+
+// TestMotoUpdateRefusesInvalid checks that an update function that breaks
+// the manifest's invariants publishes nothing.
+func TestMotoUpdateRefusesInvalid(t *testing.T) {
+	t.Parallel()
+	s3c, _, bucket := motoClients(t)
+	ctx := context.Background()
+	st := New(s3c, nil, bucket, "", nil)
+	if _, err := st.Update(ctx, addKey("a.mp3"), UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := st.Update(ctx, func(_ context.Context, m *manifest.Manifest) error {
+		m.Entries = append(m.Entries, manifest.Entry{Key: "z.mp3"}) // in no playlist
+		return nil
+	}, UpdateOptions{})
+	if !errors.Is(err, manifest.ErrCorrupt) {
+		t.Fatalf("Update with a broken manifest: %v; want ErrCorrupt", err)
+	}
+	m, err := st.Load(ctx)
+	if err != nil || m.Version != 1 {
+		t.Fatalf("after a refused update: v%d, %v; want v1 still current", version(m), err)
+	}
+	if _, err := st.Update(ctx, addKey("b.mp3"), UpdateOptions{}); err != nil {
+		t.Fatalf("next update after a refused one: %v", err)
+	}
+}
