@@ -272,6 +272,7 @@ func (s *Store) advance(ctx context.Context, p manifest.Pointer) error {
 			return err
 		}
 		if err == nil && cur.Version >= p.Version {
+			p = cur // another writer is ahead: copy its pointer, never an older one
 			break
 		}
 		in := &s3.PutObjectInput{Bucket: &s.bucket, Key: aws.String(PointerKey), Body: bytes.NewReader(body), ContentType: aws.String("application/json")}
