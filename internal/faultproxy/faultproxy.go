@@ -18,11 +18,11 @@ type Mode int
 
 // Modes.
 const (
-	Pass      Mode = iota // forward to the emulator
-	Error500              // answer 500 InternalError
-	Error503              // answer 503 SlowDown / ServiceUnavailable
-	Throttle              // answer 400 ThrottlingException (SQS, SSM) or 503 SlowDown (S3)
-	Down                  // close the connection, as if the emulator were stopped
+	Pass     Mode = iota // forward to the emulator
+	Error500             // answer 500 InternalError
+	Error503             // answer 503 SlowDown / ServiceUnavailable
+	Throttle             // answer 400 ThrottlingException (SQS, SSM) or 503 SlowDown (S3)
+	Down                 // close the connection, as if the emulator were stopped
 )
 
 // Proxy is a running fault proxy.
@@ -102,10 +102,14 @@ func (c *countingWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter 
 func (p *Proxy) Close() { p.server.Close() }
 
 // IsSSM, IsSQS and IsS3 tell the services apart by their protocol.
-func IsSSM(r *http.Request) bool { return strings.HasPrefix(r.Header.Get("X-Amz-Target"), "AmazonSSM.") }
+func IsSSM(r *http.Request) bool {
+	return strings.HasPrefix(r.Header.Get("X-Amz-Target"), "AmazonSSM.")
+}
 
 // IsSQS reports an SQS request (JSON protocol).
-func IsSQS(r *http.Request) bool { return strings.HasPrefix(r.Header.Get("X-Amz-Target"), "AmazonSQS.") }
+func IsSQS(r *http.Request) bool {
+	return strings.HasPrefix(r.Header.Get("X-Amz-Target"), "AmazonSQS.")
+}
 
 // IsS3 reports an S3 request.
 func IsS3(r *http.Request) bool { return r.Header.Get("X-Amz-Target") == "" }
