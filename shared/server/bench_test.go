@@ -22,10 +22,9 @@ import (
 var serveDuration = flag.Duration("serve.duration", 10*time.Second, "how long BenchmarkServeVerified drives the server (1s under -benchtime=1x unless set)")
 
 // BenchmarkServeVerified drives the real HTTPS server, with verification on,
-// from 50 concurrent clients. Swap fixedInvoker for the real skill to
-// measure it end to end.
+// from 50 concurrent clients, answered by the real skill handler.
 func BenchmarkServeVerified(b *testing.B) {
-	benchServe(b, fixedInvoker)
+	benchServe(b, realSkill(b))
 }
 
 // benchClients is how many clients post at once.
