@@ -17,7 +17,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -26,7 +25,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -41,6 +39,8 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/jokebox/jokebox/internal/motoserver"
 )
 
 // testSkillID is params.test.skillId in serverless.yml.
@@ -855,7 +855,6 @@ func deployLocal(t *testing.T) stackResources {
 		t.Skip("skipping the moto_server deploy with -short")
 	}
 	serverlessBin(t)
-	moto := lookTool(t, "moto_server", "pip install 'moto[server]'")
 	ctx := t.Context()
 
 	start := time.Now()
@@ -863,7 +862,7 @@ func deployLocal(t *testing.T) stackResources {
 	t.Logf("deployLocal: build functions: %v", time.Since(start).Round(time.Millisecond))
 
 	start = time.Now()
-	endpoint := startMoto(t, moto)
+	endpoint := motoserver.Start(t)
 	t.Logf("deployLocal: moto_server ready: %v", time.Since(start).Round(time.Millisecond))
 
 	res := stackResources{Endpoint: endpoint, Region: "us-east-1", StackName: "jokebox-local"}
@@ -997,54 +996,6 @@ func lambdaZips(t *testing.T) string {
 		writeZip(t, filepath.Join(dir, fn+".zip"), b)
 	}
 	return dir
-}
-
-// startMoto starts moto_server on a free port, stops it when the test ends,
-// and returns its URL once it answers.
-func startMoto(t *testing.T, bin string) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	logPath := filepath.Join(t.TempDir(), "moto.log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start moto_server: %v", err)
-	}
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // its own process group only
-		_ = cmd.Wait()
-		logFile.Close()
-		if t.Failed() {
-			if b, err := os.ReadFile(logPath); err == nil {
-				t.Logf("moto_server log (last 4 KB):\n%s", b[max(0, len(b)-4096):])
-			}
-		}
-	})
-	endpoint := "http://127.0.0.1:" + strconv.Itoa(port)
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get(endpoint + "/moto-api/")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return endpoint
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("moto_server on port %d not ready after 20 s: %v", port, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }
 
 // motoPost posts a JSON body to one of moto's own endpoints.

@@ -27,6 +27,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/jokebox/jokebox/internal/motoserver"
 	"github.com/jokebox/jokebox/shared/alexa"
 	"github.com/jokebox/jokebox/shared/app"
 	"github.com/jokebox/jokebox/shared/config"
@@ -100,7 +101,7 @@ func skillSetup(t *testing.T) *skillEnv {
 	if testing.Short() {
 		t.Skip("skipping with -short: starts moto_server")
 	}
-	endpoint := startMoto(t, lookTool(t, "moto_server", "it comes with moto: pip install 'moto[server]'"))
+	endpoint := motoserver.Start(t)
 	ctx := t.Context()
 	a := app.FromAWS(skillConfig(endpoint, false, time.Minute), skillAWSConfig(endpoint, http.DefaultTransport), skillLogger(t))
 	if _, err := a.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(skillBucket)}); err != nil {

@@ -7,12 +7,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -22,45 +19,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/jokebox/jokebox/internal/motoserver"
 )
 
 const region = "us-east-1"
 
-// startMoto runs moto_server on a free port for the test and returns its URL.
+// startMoto starts moto_server with Lambda invocations served without
+// docker.
 func startMoto(t *testing.T) string {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("moto_server test skipped with -short")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command("moto_server", "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start moto_server: %v", err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get(base + "/moto-api/")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("moto_server not ready: %v", err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	base := motoserver.Start(t)
 	resp, err := http.Post(base+"/moto-api/config", "application/json", strings.NewReader(`{"lambda":{"use_docker":false}}`))
 	if err != nil {
 		t.Fatal(err)
