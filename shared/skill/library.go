@@ -35,16 +35,10 @@ type library struct {
 	mu      sync.Mutex   // one revalidation at a time
 }
 
-// errNoManifest is what the library returns when nothing was ever loaded
-// and the source says there is no manifest.
-var errNoManifest = errors.New("no manifest")
-
-// nothingPublished reports a source's answer that there is no manifest yet:
-// a friendly "no jokes yet" rather than trouble. Sources say so with an
-// error wrapping manifest.ErrEmpty.
-func nothingPublished(err error) bool {
-	return errors.Is(err, errNoManifest) || errors.Is(err, manifest.ErrEmpty)
-}
+// nothingPublished reports a source's answer that there is no manifest yet,
+// an error wrapping manifest.ErrEmpty: a friendly "no jokes yet" rather
+// than trouble.
+func nothingPublished(err error) bool { return errors.Is(err, manifest.ErrEmpty) }
 
 func (l *library) get(ctx context.Context) (*manifest.Manifest, error) {
 	m := l.cur.Load()
