@@ -89,3 +89,23 @@ func TestLoad(t *testing.T) {
 		})
 	}
 }
+
+// FuzzLoad feeds arbitrary values to every variable: Load never panics, and
+// what it accepts is within the documented bounds.
+func FuzzLoad(f *testing.F) {
+	f.Add("b", "1h", "60s", "true", "false")
+	f.Add("", "forever", "-1s", "sí", "1")
+	f.Add("bucket", "168h0m1s", "24h", "TRUE", "0")
+	f.Fuzz(func(t *testing.T, bucket, urlTTL, manifestTTL, continuous, pathStyle string) {
+		c, err := Load(env(map[string]string{
+			"JOKEBOX_BUCKET": bucket, "JOKEBOX_URL_TTL": urlTTL, "JOKEBOX_MANIFEST_TTL": manifestTTL,
+			"JOKEBOX_CONTINUOUS": continuous, "JOKEBOX_S3_PATH_STYLE": pathStyle,
+		}), NeedBucket)
+		if err != nil {
+			return
+		}
+		if c.Bucket == "" || c.URLTTL < time.Minute || c.URLTTL > 7*24*time.Hour || c.ManifestTTL < 0 || c.ManifestTTL > 24*time.Hour {
+			t.Errorf("Load accepted %+v", c)
+		}
+	})
+}
