@@ -68,20 +68,55 @@ func Indexable(key string) bool {
 // Apply observes the current state of keys and publishes a manifest that
 // matches it. It returns the keys it could not observe (they are left as
 // they were) and the error that stopped it, if any.
+//
+// A change is published on an observation made before the commit: an
+// object deleted (or uploaded) between the two, whose own event found
+// nothing to change in the manifest it read, would be lost. So once a
+// version is public, Apply looks at the keys it changed once more and
+// corrects them: any later event sees a manifest that already holds the
+// change.
 func (ix *Indexer) Apply(ctx context.Context, keys []string) (failed map[string]error, m *manifest.Manifest, err error) {
+	failed, m, changed, err := ix.publish(ctx, keys)
+	for round := 0; err == nil && len(changed) > 0 && round < 3; round++ {
+		recheck, _ := ix.observe(ctx, m, changed, newProbeCache())
+		if len(recheck) == 0 {
+			break
+		}
+		ix.log.InfoContext(ctx, "keys changed while publishing, applying again", "keys", len(recheck))
+		var next *manifest.Manifest
+		_, next, changed, err = ix.publish(ctx, changeKeys(recheck))
+		if next != nil {
+			m = next
+		}
+	}
+	return failed, m, err
+}
+
+// publish is one observe-and-publish round; changed lists the keys whose
+// changes the published version holds.
+func (ix *Indexer) publish(ctx context.Context, keys []string) (failed map[string]error, m *manifest.Manifest, changed []string, err error) {
 	probes := newProbeCache()
 	m, err = ix.store.Update(ctx, func(ctx context.Context, m *manifest.Manifest) error {
 		changes, f := ix.observe(ctx, m, keys, probes)
-		failed = f
+		failed, changed = f, nil
 		if len(changes) == 0 {
 			return store.ErrUnchanged
 		}
 		if sum := m.Apply(changes, rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))); !sum.Changed() {
 			return store.ErrUnchanged
 		}
+		changed = changeKeys(changes)
 		return nil
 	}, store.UpdateOptions{})
-	return failed, m, err
+	return failed, m, changed, err
+}
+
+func changeKeys(changes []manifest.Change) []string {
+	keys := make([]string, len(changes))
+	for i, c := range changes {
+		keys[i] = c.Key
+	}
+	return keys
 }
 
 // observe looks at each key's current state in the bucket and returns the

@@ -85,7 +85,43 @@ func (ix *Indexer) Reconcile(ctx context.Context, opt ReconcileOptions) (*manife
 		}
 		return nil
 	}, store.UpdateOptions{Rebuild: true})
-	return m, sum, err
+	if err != nil || !sum.Changed() {
+		return m, sum, err
+	}
+	// The changes came from a listing made before the commit: an object
+	// deleted or uploaded since, whose own event found nothing to change
+	// in the manifest it read, would be lost. List again and let Apply
+	// observe whatever differs.
+	listing, err := ix.List(ctx, nil)
+	if err != nil {
+		return m, sum, fmt.Errorf("check after publishing: %w", err)
+	}
+	if keys := differing(m, listing); len(keys) > 0 {
+		if _, fixed, err := ix.Apply(ctx, keys); err != nil {
+			return m, sum, fmt.Errorf("check after publishing: %w", err)
+		} else if fixed != nil {
+			m = fixed
+		}
+	}
+	return m, sum, nil
+}
+
+// differing lists the keys whose state in the listing differs from m.
+func differing(m *manifest.Manifest, listing []Listed) []string {
+	listed := make(map[string]struct{}, len(listing))
+	var keys []string
+	for _, o := range listing {
+		listed[o.Key] = struct{}{}
+		if !m.Known(o.Key, o.ETag) {
+			keys = append(keys, o.Key)
+		}
+	}
+	for _, key := range m.Keys() {
+		if _, ok := listed[key]; !ok {
+			keys = append(keys, key)
+		}
+	}
+	return keys
 }
 
 // diff returns the changes from m to the listing, probing new content.

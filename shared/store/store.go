@@ -169,7 +169,18 @@ func (s *Store) Update(ctx context.Context, fn UpdateFunc, opt UpdateOptions) (*
 		base := m.Version
 		if err := fn(ctx, m); err != nil {
 			if errors.Is(err, ErrUnchanged) && base > 0 {
-				return m, nil
+				// "Nothing to change" holds only against the newest
+				// version: if another writer published since m was
+				// loaded, look again on top of that one.
+				newer, err := s.newer(ctx, base)
+				if err != nil {
+					return nil, err
+				}
+				if newer == nil || attempt >= s.MaxAttempts {
+					return m, nil
+				}
+				m = newer
+				continue
 			}
 			if !errors.Is(err, ErrUnchanged) {
 				return nil, err
@@ -224,6 +235,15 @@ func (s *Store) latest(ctx context.Context, taken int64, opt UpdateOptions) (*ma
 		return s.base(ctx, opt)
 	}
 	return m, err
+}
+
+// newer returns the current manifest if its version is past base, else nil.
+func (s *Store) newer(ctx context.Context, base int64) (*manifest.Manifest, error) {
+	p, _, err := s.s3Pointer(ctx)
+	if err != nil || p.Version <= base {
+		return nil, err
+	}
+	return s.Fetch(ctx, p)
 }
 
 // base loads the manifest an update starts from.
