@@ -30,7 +30,9 @@ func Remove(key string) Change { return Change{Key: key} }
 
 // Summary counts what Apply changed.
 type Summary struct {
-	Added, Updated, Removed, Rejected int
+	Added, Updated, Removed int
+	// Rejected counts rejections added, changed or dropped.
+	Rejected int
 }
 
 // Changed reports whether Apply changed anything.
@@ -114,10 +116,10 @@ func (m *Manifest) applyRejections(changes []Change) int {
 			}
 			j++
 		default:
+			if r := changes[j].Reject; r == nil || *r != old[i] {
+				n++ // dropped or changed
+			}
 			if r := changes[j].Reject; r != nil {
-				if *r != old[i] {
-					n++
-				}
 				out = append(out, *r)
 			}
 			i++
