@@ -199,7 +199,13 @@ func (s *Store) Update(ctx context.Context, fn UpdateFunc, opt UpdateOptions) (*
 		err = s.putNew(ctx, manifest.ObjectKey(m.Version), b)
 		if err == nil {
 			p := manifest.PointerFor(m, b)
-			if err := s.advance(ctx, p); err != nil {
+			// The version is written: finish moving the pointer even if
+			// the caller is being cancelled, so that a version never
+			// exists that its writer reported as not published.
+			actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			err := s.advance(actx, p)
+			cancel()
+			if err != nil {
 				return nil, err
 			}
 			s.log.InfoContext(ctx, "manifest published", "version", p.Version, "entries", p.Entries, "playlists", p.Playlists, "rejected", p.Rejected, "attempt", attempt)
