@@ -92,6 +92,11 @@ speak en-us "$d/long.mp3" "Long Test" \
 	"This is a long test recording. It lasts about twenty seconds, so that tests can pause it, \
 wait a little, and resume it from the same place. One, two, three, four, five, six, seven, eight, \
 nine, ten. The quick brown fox jumps over the lazy dog. That is the end of the long test recording."
+# Bit rates at and beyond Alexa's 16–384 kbps: lame picks the sample rate
+# (8 kHz for 8 kbit/s, 16 kHz for 16); 320 kbit/s needs MPEG-1 (44.1 kHz).
+speak en-us "$d/rate8.mp3" "Eight Kilobits" "Eight kilobits." -b 8 -m m
+speak en-us "$d/rate16.mp3" "Sixteen Kilobits" "Sixteen kilobits." -b 16 -m m
+speak en-us "$d/rate320.mp3" "Top Rate" "Top." -b 320 -m m --resample 44.1
 printf 'This is a text file, not audio.\nIt is named .mp3 to test rejection.\n' >"$d/text.mp3"
 : >"$d/empty.mp3"
 

@@ -81,5 +81,9 @@ func probeADTS(head []byte, size int64) (Info, error) {
 		est := float64(samples) / float64(pos-at) * float64(size-at)
 		info.Duration = duration(int64(est), int64(f.sampleRate))
 	}
+	info.Bitrate = rate((pos-at)*8, samples, int64(f.sampleRate))
+	if err := checkBitrate(info.Bitrate); err != nil {
+		return Info{}, err
+	}
 	return info, nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -21,7 +22,16 @@ var ErrNotPlayable = errors.New("not playable audio")
 type Info struct {
 	Title    string        // from the ID3v2 TIT2 frame or the MP4 ©nam box; "" when absent or beyond the head
 	Duration time.Duration // 0 when unknown
+	Bitrate  int           // average bits a second of the file's media; 0 when unknown
 }
+
+// MinBitrate and MaxBitrate bound the bit rates Alexa's AudioPlayer plays
+// (its documented stream requirements: 16–384 kbps). Probe rejects MP3 and
+// AAC whose bit rate it knows to be outside them.
+const (
+	MinBitrate = 16000
+	MaxBitrate = 384000
+)
 
 // maxSize is far above any object S3 stores (50 TB) and far below the sizes
 // whose arithmetic here would overflow.
@@ -95,6 +105,30 @@ func (r *rejection) Error() string { return ErrNotPlayable.Error() + ": " + r.re
 func (r *rejection) Unwrap() error { return ErrNotPlayable }
 
 func reject(reason string) error { return &rejection{reason: reason} }
+
+// checkBitrate rejects a known bit rate outside MinBitrate–MaxBitrate, with
+// a reason that names it ("8 kbps: Alexa plays 16–384 kbps"). 0 (unknown)
+// passes.
+func checkBitrate(bps int) error {
+	if bps == 0 || bps >= MinBitrate && bps <= MaxBitrate {
+		return nil
+	}
+	kbps := strconv.Itoa((bps + 500) / 1000)
+	if (bps+500)/1000 == MinBitrate/1000 || (bps+500)/1000 == MaxBitrate/1000 {
+		kbps = strconv.FormatFloat(float64(bps)/1000, 'f', 1, 64) // "15.6", not "16"
+	}
+	return reject(fmt.Sprintf("%s kbps: Alexa plays %d–%d kbps", kbps, MinBitrate/1000, MaxBitrate/1000))
+}
+
+// rate returns bits over samples at sampleRate as bits a second, or 0 when
+// it cannot be computed; results over 1 Gbit/s are capped there.
+func rate(bits, samples, sampleRate int64) int {
+	if bits <= 0 || samples <= 0 || sampleRate <= 0 {
+		return 0
+	}
+	// bits ≤ 8×maxSize = 2^53: float64 avoids overflowing the product.
+	return int(min(float64(bits)*float64(sampleRate)/float64(samples), 1e9))
+}
 
 // cleanTitle makes a tag's title safe to speak, show and store: valid UTF-8,
 // no control characters, no surrounding space, at most maxTitle bytes.

@@ -393,3 +393,53 @@ func BenchmarkProbe(b *testing.B) {
 		})
 	}
 }
+
+// TestProbeBitrate checks Alexa's 16–384 kbps rule on the committed
+// fixtures (LAME at 8, 16 and 320 kbit/s) and on crafted MP3 and ADTS
+// streams, and that the reason names the rate.
+func TestProbeBitrate(t *testing.T) {
+	t.Parallel()
+	// MPEG-2.5 Layer III, 8 kbit/s, 8 kHz, mono: 72×8000/8000 = 72 bytes.
+	mpeg25Low := frames([]byte{0xFF, 0xE3, 0x18, 0xC4}, 72, 5)
+	// MPEG-2 22.05 kHz mono frames alternating 8 kbit/s (26 bytes) and
+	// 32 kbit/s (104 bytes): VBR averaging 20 kbit/s, first frame below 16.
+	var vbr []byte
+	for range 4 {
+		vbr = append(vbr, frames([]byte{0xFF, 0xF3, 0x10, 0xC4}, 26, 1)...)
+		vbr = append(vbr, frames(mpeg2Mono, mpeg2MonoLen, 1)...)
+	}
+	tests := []struct {
+		name    string
+		key     string
+		file    []byte
+		bitrate int
+		reason  string
+	}{
+		{"LAME 8 kbit/s", "rate8.mp3", readFile(t, "testdata", "audio", "rate8.mp3"), 0, "8 kbps: Alexa plays 16–384 kbps"},
+		{"LAME 16 kbit/s", "rate16.mp3", readFile(t, "testdata", "audio", "rate16.mp3"), 16000, ""},
+		{"LAME 320 kbit/s", "rate320.mp3", readFile(t, "testdata", "audio", "rate320.mp3"), 320000, ""},
+		{"LAME 32 kbit/s", "short.mp3", readFile(t, "testdata", "audio", "short.mp3"), 32000, ""},
+		{"MPEG-2.5 8 kbit/s", "x.mp3", mpeg25Low, 0, "8 kbps: Alexa plays 16–384 kbps"},
+		{"VBR averaging 20 kbit/s", "x.mp3", vbr, 20000, ""},
+		{"MPEG-1 128 kbit/s", "x.mp3", frames(mpeg1Mono, mpeg1MonoLen, 3), 128000, ""},
+		// 44.1 kHz ADTS: length×8×44100/1024 bits a second.
+		{"ADTS 128 kbit/s", "x.aac", adts(4, 2, 371, 20), 371 * 8 * 44100 / 1024, ""},
+		{"ADTS 14 kbit/s", "x.aac", adts(4, 1, 40, 20), 0, "14 kbps: Alexa plays 16–384 kbps"},
+		{"ADTS 15.5 kbit/s", "x.aac", adts(4, 1, 45, 20), 0, "15.5 kbps: Alexa plays 16–384 kbps"},
+		{"ADTS 413 kbit/s", "x.aac", adts(4, 2, 1200, 20), 0, "413 kbps: Alexa plays 16–384 kbps"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			info, err := Probe(tt.key, headOf(tt.file), int64(len(tt.file)))
+			if got := Reason(err); got != tt.reason {
+				t.Fatalf("Probe(%s) reason %q; want %q", tt.name, got, tt.reason)
+			}
+			if tt.reason != "" && !errors.Is(err, ErrNotPlayable) {
+				t.Errorf("Probe(%s) error %v does not wrap ErrNotPlayable", tt.name, err)
+			}
+			if info.Bitrate != tt.bitrate {
+				t.Errorf("Probe(%s) bit rate %d; want %d", tt.name, info.Bitrate, tt.bitrate)
+			}
+		})
+	}
+}

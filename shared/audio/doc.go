@@ -15,6 +15,11 @@
 //   - AAC (.aac): ADTS frames, three in a row, after optional ID3v2 tags;
 //     duration estimated from the frames in the head.
 //
+// MP3 and ADTS AAC whose bit rate, averaged over the frames in the head, is
+// outside the 16–384 kbps Alexa plays are rejected with a reason naming the
+// rate ("8 kbps: Alexa plays 16–384 kbps"). MP4's bit rate is not checked:
+// its boxes give only an estimate that cover art or a video track inflates.
+//
 // An ID3v2 tag larger than the head (big cover art) cannot be seen past, so the
 // frames behind it are not checked: such a file is accepted, with no duration,
 // as long as its size says audio follows the tag. Rejecting it would drop real

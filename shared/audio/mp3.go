@@ -184,7 +184,32 @@ func probeMP3(head []byte, size int64) (Info, error) {
 	} else {
 		info.Duration = duration((size-at)*8, int64(f.bitrate))
 	}
+	// The bit rate comes from the frames themselves, not from a Xing count
+	// and the file size, which disagree on a cut-off file.
+	info.Bitrate = mpegAverage(head, at, f)
+	if err := checkBitrate(info.Bitrate); err != nil {
+		return Info{}, err
+	}
 	return info, nil
+}
+
+// mpegAverage returns the average bit rate of the frames of first's stream
+// in head from at: the frame bit rate for CBR, the mean over the head for VBR.
+func mpegAverage(head []byte, at int64, first mpegFrame) int {
+	var bits, samples int64
+	for pos := at; pos < int64(len(head)); {
+		g, ok := parseMPEG(head[pos:])
+		if !ok || g.key != first.key {
+			break
+		}
+		bits += int64(g.bitrate) * int64(g.samples())
+		samples += int64(g.samples())
+		pos += int64(g.size)
+	}
+	if samples == 0 {
+		return first.bitrate
+	}
+	return int(bits / samples)
 }
 
 // vbrFrames returns the frame count of a Xing/Info or VBRI header in the

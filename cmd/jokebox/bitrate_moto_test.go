@@ -1,0 +1,73 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/jokebox/jokebox/internal/motoserver"
+)
+
+// motoBucket starts moto_server, creates bucket and the manifest's SSM
+// parameter, and points the CLI's environment at them; it returns the S3
+// client.
+func motoBucket(t *testing.T, bucket string) *s3.Client {
+	t.Helper()
+	endpoint := motoserver.Start(t)
+	cfg := motoserver.Config(endpoint)
+	for k, v := range motoserver.Env(endpoint) {
+		t.Setenv(k, v)
+	}
+	const param = "/jokebox/test/manifest"
+	t.Setenv("JOKEBOX_BUCKET", bucket)
+	t.Setenv("JOKEBOX_MANIFEST_PARAM", param)
+	t.Setenv("JOKEBOX_S3_PATH_STYLE", "true")
+	t.Setenv("JOKEBOX_QUEUE_URL", "")
+	t.Setenv("JOKEBOX_DEBUG", "")
+	s3c := motoserver.S3(cfg)
+	if _, err := s3c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ssm.NewFromConfig(cfg).PutParameter(t.Context(), &ssm.PutParameterInput{Name: aws.String(param), Value: aws.String("-"), Type: "String"}); err != nil {
+		t.Fatal(err)
+	}
+	return s3c
+}
+
+// TestMotoBitrateRule is issue 13's bit-rate rule end to end: MP3s at 8, 16
+// and 320 kbit/s uploaded and reindexed; the 8 kbit/s one is rejected with a
+// reason that names its rate, in `jokebox manifest` and its JSON.
+func TestMotoBitrateRule(t *testing.T) {
+	s3c := motoBucket(t, "rates")
+	for _, name := range []string{"rate8.mp3", "rate16.mp3", "rate320.mp3"} {
+		b, err := os.ReadFile(filepath.Join("../../testdata/audio", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s3c.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String("rates"), Key: aws.String("bit rates/" + name), Body: bytes.NewReader(b)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	jokebox(t, "reindex")
+	m, playable, rejected := manifestKeys(t)
+	if diff := cmp.Diff([]string{"bit rates/rate16.mp3", "bit rates/rate320.mp3"}, playable); diff != "" {
+		t.Errorf("playable keys (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"bit rates/rate8.mp3"}, rejected); diff != "" {
+		t.Fatalf("rejected keys (-want +got):\n%s", diff)
+	}
+	const reason = "8 kbps: Alexa plays 16–384 kbps"
+	if m.Rejected[0].Reason != reason {
+		t.Errorf("manifest --json reason %q; want %q", m.Rejected[0].Reason, reason)
+	}
+	if out := jokebox(t, "manifest"); !strings.Contains(out, reason) {
+		t.Errorf("jokebox manifest does not say %q:\n%s", reason, out)
+	}
+}
