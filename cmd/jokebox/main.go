@@ -30,7 +30,7 @@ type command struct {
 
 var commands = []command{
 	{"dev", "[--media DIR] [--addr HOST:PORT] [--bucket B]", "run the whole skill on this machine with a browser simulator", runDev},
-	{"serve", "[--addr :8443] [--tls-cert F --tls-key F] [--insecure-skip-verify]", "serve the skill at /alexa over HTTPS with request verification", runServe},
+	{"serve", "[--addr :8443] [--tls-cert F --tls-key F] [--insecure-skip-verify] [--any-skill]", "serve the skill at /alexa over HTTPS with request verification", runServe},
 	{"index", "--queue-url URL [--once]", "run the indexer as a long-poll SQS worker", runIndex},
 	{"reindex", "", "reconcile the manifest with a full bucket listing, keeping the order", runReindex},
 	{"rotate", "", "reconcile, reshuffle every playlist and publish a new version", runRotate},

@@ -3,42 +3,94 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 
 	"github.com/jokebox/jokebox/shared/server"
 	"github.com/jokebox/jokebox/shared/verify"
 )
 
-// runServe serves the skill at POST /alexa, verifying that every request
-// comes from Alexa, until the context ends (SIGINT or SIGTERM).
-func runServe(ctx context.Context, c *cli, args []string) error {
+// Default addresses of serve: every interface when requests are verified,
+// loopback only when they are not.
+const (
+	serveAddr         = ":8443"
+	serveAddrLoopback = "127.0.0.1:8443"
+)
+
+// errNoSkillID is serve's refusal to answer every Alexa skill by default.
+var errNoSkillID = errors.New("serve: JOKEBOX_SKILL_ID is not set: without it the endpoint answers any Alexa skill, " +
+	"and anyone could point their own skill at it to fetch your audio; set JOKEBOX_SKILL_ID to your skill's ID " +
+	"(amzn1.ask.skill.…), or pass --any-skill to allow any skill on purpose")
+
+// serveFlags are serve's flags.
+type serveFlags struct {
+	addr, cert, key    string
+	insecure, anySkill bool
+}
+
+// newServeFlags defines serve's flags on a new flag set.
+func newServeFlags(c *cli) (*flag.FlagSet, *serveFlags) {
 	fs := newFlags(c, "serve")
-	addr := fs.String("addr", ":8443", "address to listen on, host:port")
-	cert := fs.String("tls-cert", "", "PEM certificate chain for HTTPS (with --tls-key); without both, plain HTTP for a TLS-terminating proxy")
-	key := fs.String("tls-key", "", "PEM private key of --tls-cert")
-	insecure := fs.Bool("insecure-skip-verify", false, "do NOT check that requests come from Alexa: local testing only, never on the internet")
-	if err := fs.Parse(args); err != nil {
+	f := &serveFlags{}
+	fs.StringVar(&f.addr, "addr", serveAddr, "address to listen on, host:port (default "+serveAddrLoopback+" with --insecure-skip-verify)")
+	fs.StringVar(&f.cert, "tls-cert", "", "PEM certificate chain for HTTPS (with --tls-key); without both, plain HTTP for a TLS-terminating proxy")
+	fs.StringVar(&f.key, "tls-key", "", "PEM private key of --tls-cert")
+	fs.BoolVar(&f.insecure, "insecure-skip-verify", false, "do NOT check that requests come from Alexa: local testing only, never on the internet")
+	fs.BoolVar(&f.anySkill, "any-skill", false, "answer requests of any Alexa skill, on purpose, when JOKEBOX_SKILL_ID is not set")
+	return fs, f
+}
+
+// runServe serves the skill at POST /alexa, verifying that every request
+// comes from Alexa, until the context ends (SIGINT or SIGTERM). It refuses
+// to start without a skill ID unless --any-skill says so.
+func runServe(ctx context.Context, c *cli, args []string) error {
+	o, err := serveOptions(c, args)
+	if err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
-	}
-	if (*cert == "") != (*key == "") {
-		return errors.New("serve: give both --tls-cert and --tls-key, or neither")
 	}
 	inv, err := newSkillInvoker(ctx, c)
 	if err != nil {
 		return err
 	}
+	return server.Run(ctx, inv, o)
+}
+
+// serveOptions parses serve's flags and environment into the server's
+// options, refusing what would expose the endpoint by default.
+func serveOptions(c *cli, args []string) (server.Options, error) {
+	fs, f := newServeFlags(c)
+	if err := fs.Parse(args); err != nil {
+		return server.Options{}, err
+	}
+	if fs.NArg() > 0 {
+		return server.Options{}, fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
+	}
+	if (f.cert == "") != (f.key == "") {
+		return server.Options{}, errors.New("serve: give both --tls-cert and --tls-key, or neither")
+	}
+	switch skillID := c.getenv("JOKEBOX_SKILL_ID"); {
+	case skillID == "" && !f.anySkill:
+		return server.Options{}, errNoSkillID
+	case skillID != "" && f.anySkill:
+		return server.Options{}, errors.New("serve: --any-skill and JOKEBOX_SKILL_ID contradict each other: unset one")
+	}
+	addrSet := false
+	fs.Visit(func(fl *flag.Flag) { addrSet = addrSet || fl.Name == "addr" })
+	if f.insecure && !addrSet {
+		f.addr = serveAddrLoopback
+	}
 	o := server.Options{
-		Addr:               *addr,
-		TLSCert:            *cert,
-		TLSKey:             *key,
-		InsecureSkipVerify: *insecure,
+		Addr:               f.addr,
+		TLSCert:            f.cert,
+		TLSKey:             f.key,
+		InsecureSkipVerify: f.insecure,
 		Logger:             c.logger(),
 	}
-	if !*insecure {
+	if f.anySkill {
+		o.Logger.Warn("ANSWERING ANY ALEXA SKILL (--any-skill): anyone can point their own skill at this endpoint and play your audio; set JOKEBOX_SKILL_ID to allow only yours")
+	}
+	if !f.insecure {
 		o.Verifier = verify.New(verify.Options{})
 	}
-	return server.Run(ctx, inv, o)
+	return o, nil
 }
