@@ -109,7 +109,7 @@ type AudioPlayerState struct {
 type Body struct {
 	Type      RequestType `json:"type"`
 	RequestID string      `json:"requestId"`
-	Timestamp string      `json:"timestamp"`
+	Timestamp string      `json:"timestamp"` // ISO 8601; see ParseTimestamp
 	Locale    string      `json:"locale,omitempty"`
 
 	Intent *Intent `json:"intent,omitempty"` // IntentRequest
@@ -184,6 +184,8 @@ func (r *Request) Validate() error {
 		return fmt.Errorf("%w: no request type", ErrInvalid)
 	case r.Context.System.Application.ApplicationID == "" && (r.Session == nil || r.Session.Application.ApplicationID == ""):
 		return fmt.Errorf("%w: no application ID", ErrInvalid)
+	case !validTimestamp(r.Request.Timestamp):
+		return fmt.Errorf("%w: request.timestamp %.40q is not ISO 8601", ErrInvalid, r.Request.Timestamp)
 	case r.Request.Type == IntentRequest && (r.Request.Intent == nil || r.Request.Intent.Name == ""):
 		return fmt.Errorf("%w: intent request without an intent", ErrInvalid)
 	case len(r.Request.Token) > maxToken:
@@ -231,9 +233,32 @@ func (r *Request) SlotValue(name string) string {
 	return r.Request.Intent.Slots[name].Value
 }
 
-// Time parses request.timestamp (ISO 8601 in UTC).
+// Time parses request.timestamp with ParseTimestamp.
 func (r *Request) Time() (time.Time, error) {
-	return time.Parse(time.RFC3339, r.Request.Timestamp)
+	return ParseTimestamp(r.Request.Timestamp)
+}
+
+// ParseTimestamp reads request.timestamp as Alexa sends it: an ISO 8601
+// date and time with a zone, in the RFC 3339 profile ("2026-11-23T15:30:00Z",
+// fractional seconds and numeric offsets allowed). It is the one definition
+// of the field: Decode (through Validate) and the HTTPS verifier (package
+// verify) both use it, so a request one accepts the other cannot refuse.
+// Anything else (a JSON number such as Unix milliseconds, an empty string,
+// another date layout) is an error.
+func ParseTimestamp(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, errors.New("no request.timestamp")
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, errors.New("request.timestamp is not an ISO 8601 (RFC 3339) string")
+	}
+	return t, nil
+}
+
+func validTimestamp(s string) bool {
+	_, err := ParseTimestamp(s)
+	return err == nil
 }
 
 // IsWarmup reports whether a payload is jokebox's warm-up call rather than

@@ -1,7 +1,9 @@
 // Package verify checks that an HTTPS request really comes from Alexa, as
 // Amazon requires of every self-hosted skill endpoint: the signing
 // certificate's URL, the certificate chain, the Signature-256 header over the
-// raw body, and the request's timestamp. It uses only the standard library.
+// raw body, and the request's timestamp (read by alexa.ParseTimestamp, the
+// same function the request decoder uses). Besides package alexa it uses only
+// the standard library.
 //
 // A Verifier is safe for concurrent use. It fetches each certificate chain
 // once, however many requests arrive for it at the same time, and keeps it
@@ -22,6 +24,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/jokebox/jokebox/shared/alexa"
 )
 
 // Header names Alexa signs requests with.
@@ -168,8 +172,10 @@ func (v *Verifier) Verify(ctx context.Context, h http.Header, body []byte) error
 }
 
 // checkTimestamp reads request.timestamp and compares it with the clock.
-// Alexa sends an ISO 8601 string; a JSON number is read as Unix
-// milliseconds, which some request types have been seen to carry.
+// The field must be a JSON string that alexa.ParseTimestamp accepts, the
+// same rule alexa.Decode applies, so a request that passes here is never
+// refused later for its timestamp (a number, such as Unix milliseconds, is
+// refused by both).
 func (v *Verifier) checkTimestamp(body []byte) error {
 	var env struct {
 		Request struct {
@@ -179,7 +185,15 @@ func (v *Verifier) checkTimestamp(body []byte) error {
 	if err := json.Unmarshal(body, &env); err != nil {
 		return fail(ReasonBadTimestamp, errors.New("body is not a JSON object"))
 	}
-	ts, err := parseTimestamp(env.Request.Timestamp)
+	raw := bytes.TrimSpace(env.Request.Timestamp)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return fail(ReasonBadTimestamp, errors.New("no request.timestamp"))
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return fail(ReasonBadTimestamp, errors.New("request.timestamp is not a string"))
+	}
+	ts, err := alexa.ParseTimestamp(s)
 	if err != nil {
 		return fail(ReasonBadTimestamp, err)
 	}
@@ -188,31 +202,4 @@ func (v *Verifier) checkTimestamp(body []byte) error {
 		return fail(ReasonTimestampRange, fmt.Errorf("%s from now", d.Round(time.Second)))
 	}
 	return nil
-}
-
-func parseTimestamp(raw json.RawMessage) (time.Time, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
-		return time.Time{}, errors.New("no request.timestamp")
-	}
-	if raw[0] == '"' {
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return time.Time{}, errors.New("unreadable request.timestamp")
-		}
-		t, err := time.Parse(time.RFC3339Nano, s)
-		if err != nil {
-			return time.Time{}, errors.New("request.timestamp is not RFC 3339")
-		}
-		return t, nil
-	}
-	var ms json.Number
-	if err := json.Unmarshal(raw, &ms); err != nil {
-		return time.Time{}, errors.New("request.timestamp is neither a string nor a number")
-	}
-	n, err := ms.Int64()
-	if err != nil {
-		return time.Time{}, errors.New("request.timestamp is not an integer")
-	}
-	return time.UnixMilli(n), nil
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jokebox/jokebox/shared/alexa"
 	"github.com/jokebox/jokebox/shared/verify"
 	"github.com/jokebox/jokebox/shared/verify/verifytest"
 )
@@ -166,8 +167,8 @@ func TestVerify(t *testing.T) {
 		{name: "timestamp +151s", body: ts(151 * time.Second), want: verify.ReasonTimestampRange},
 		{name: "timestamp fractional", body: raw(`{"request":{"timestamp":"2026-11-23T12:00:01.250Z"}}`)},
 		{name: "timestamp offset zone", body: raw(`{"request":{"timestamp":"2026-11-23T13:00:00+01:00"}}`)},
-		{name: "timestamp epoch ms", body: raw(fmt.Sprintf(`{"request":{"timestamp":%d}}`, now.UnixMilli()-1000))},
-		{name: "timestamp epoch ms old", body: raw(fmt.Sprintf(`{"request":{"timestamp":%d}}`, now.Add(-time.Hour).UnixMilli())), want: verify.ReasonTimestampRange},
+		{name: "timestamp epoch ms", body: raw(fmt.Sprintf(`{"request":{"timestamp":%d}}`, now.UnixMilli()-1000)), want: verify.ReasonBadTimestamp},
+		{name: "timestamp epoch ms as string", body: raw(fmt.Sprintf(`{"request":{"timestamp":"%d"}}`, now.UnixMilli()-1000)), want: verify.ReasonBadTimestamp},
 		{name: "timestamp missing", body: raw(`{"request":{"type":"LaunchRequest"}}`), want: verify.ReasonBadTimestamp},
 		{name: "timestamp null", body: raw(`{"request":{"timestamp":null}}`), want: verify.ReasonBadTimestamp},
 		{name: "timestamp not RFC 3339", body: raw(`{"request":{"timestamp":"23/11/2026 12:00"}}`), want: verify.ReasonBadTimestamp},
@@ -367,4 +368,50 @@ func FuzzVerify(f *testing.F) {
 			t.Fatalf("Verify() = %v (%T); want *verify.Error with a reason", err, err)
 		}
 	})
+}
+
+// TestTimestampAgreesWithDecode signs requests whose request.timestamp takes
+// every shape seen or imagined and checks that the verifier and
+// alexa.Decode agree on each: a request the verifier lets through is never
+// refused by the decoder for its timestamp, and the other way round.
+func TestTimestampAgreesWithDecode(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t)
+	for _, tc := range []struct {
+		raw  string // the JSON value of request.timestamp; "" leaves it out
+		want bool   // both accept
+	}{
+		{`"2026-11-23T12:00:00Z"`, true},
+		{`"2026-11-23T12:00:00.250Z"`, true},
+		{`"2026-11-23T13:00:00+01:00"`, true},
+		{fmt.Sprint(now.UnixMilli()), false},
+		{fmt.Sprintf(`"%d"`, now.UnixMilli()), false},
+		{fmt.Sprint(now.Unix()), false},
+		{`1.7e12`, false},
+		{`"2026-11-23 12:00:00"`, false},
+		{`"2026-11-23T12:00:00"`, false},
+		{`""`, false},
+		{`null`, false},
+		{`{}`, false},
+		{`true`, false},
+		{``, false},
+	} {
+		t.Run(tc.raw, func(t *testing.T) {
+			body := verifytest.Body("amzn1.echo-api.request.ts", now)
+			old := []byte(fmt.Sprintf(`"timestamp":%q`, now.Format(time.RFC3339)))
+			repl := []byte(`"timestamp":` + tc.raw)
+			if tc.raw == "" {
+				repl = []byte(`"timestampX":0`)
+			}
+			if !strings.Contains(string(body), string(old)) {
+				t.Fatalf("verifytest.Body changed shape: %s", body)
+			}
+			body = []byte(strings.Replace(string(body), string(old), string(repl), 1))
+			verr := fx.Verifier(clock(now)).Verify(context.Background(), fx.Headers(body), body)
+			_, derr := alexa.Decode(body)
+			if (verr == nil) != tc.want || (derr == nil) != tc.want {
+				t.Errorf("timestamp %s: Verify = %v, Decode = %v; want both to %s", tc.raw, verr, derr, map[bool]string{true: "accept", false: "refuse"}[tc.want])
+			}
+		})
+	}
 }
