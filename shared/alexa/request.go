@@ -97,6 +97,12 @@ const (
 	Stopped        PlayerActivity = "STOPPED"
 )
 
+// Active reports whether a player in this state still holds its stream:
+// playing, paused or waiting for data.
+func (a PlayerActivity) Active() bool {
+	return a == Playing || a == Paused || a == BufferUnderrun
+}
+
 // AudioPlayerState is context.AudioPlayer: what this skill last played on the
 // device.
 type AudioPlayerState struct {

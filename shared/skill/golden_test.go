@@ -139,9 +139,9 @@ func checkResponse(t testing.TB, req *alexa.Request, out []byte) {
 			if s.ExpectedPreviousToken == "" {
 				t.Errorf("ENQUEUE without expectedPreviousToken: %s", out)
 			}
-		case alexa.ReplaceAll:
+		case alexa.ReplaceAll, alexa.ReplaceEnqueued:
 			if s.ExpectedPreviousToken != "" {
-				t.Errorf("REPLACE_ALL with expectedPreviousToken: %s", out)
+				t.Errorf("%s with expectedPreviousToken: %s", d.PlayBehavior, out)
 			}
 		default:
 			t.Errorf("Play with behavior %q", d.PlayBehavior)

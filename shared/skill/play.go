@@ -48,10 +48,17 @@ func (r *request) manifest() (*manifest.Manifest, *alexa.Response) {
 		r.h.log.ErrorContext(r.ctx, "no manifest to serve", "err", err)
 		return nil, r.spoken(r.say.Trouble)
 	}
-	if r.Context.System.Device.SupportedInterfaces.AudioPlayer == nil && !r.Request.Request.Type.IsPlayback() {
+	if !r.hasPlayer() {
 		return nil, r.spoken(r.say.NoPlayer)
 	}
 	return m, nil
+}
+
+// hasPlayer reports whether the device declares the AudioPlayer interface.
+// A device without it gets no AudioPlayer directive on any path: playing
+// paths say so (manifest), stop, cancel and pause end quietly (directives).
+func (r *request) hasPlayer() bool {
+	return r.Context.System.Device.SupportedInterfaces.AudioPlayer != nil
 }
 
 // spoken is a final spoken answer, or nothing for playback requests, which
@@ -200,6 +207,12 @@ func (r *request) enqueueNext() (*alexa.Response, error) {
 
 // replaceFailed answers PlaybackFailed: the same entry with a fresh URL
 // once, then the next entry.
+//
+// The failed stream is the request's token. When currentPlaybackState names
+// another stream that is still playing (or paused), the failure was of a
+// queued stream: only the queue is replaced (REPLACE_ENQUEUED), so the
+// playing one is not cut off. The retry resumes at the state's offset only
+// when the state is the failed stream's own.
 func (r *request) replaceFailed() (*alexa.Response, error) {
 	body := r.Request.Request
 	var typ, msg string
@@ -215,14 +228,19 @@ func (r *request) replaceFailed() (*alexa.Response, error) {
 	if !ok {
 		return empty(), nil
 	}
-	if t, _ := ParseToken(body.Token); !t.Retry && c.pos >= 0 {
-		var offset time.Duration
-		if s := body.CurrentPlaybackState; s != nil {
+	behavior, offset := alexa.ReplaceAll, time.Duration(0)
+	if s := body.CurrentPlaybackState; s != nil {
+		switch {
+		case s.Token == body.Token:
 			offset = time.Duration(s.OffsetInMilliseconds) * time.Millisecond
+		case s.Token != "" && s.PlayerActivity.Active():
+			behavior = alexa.ReplaceEnqueued
 		}
-		return r.play(c, alexa.ReplaceAll, "", offset, true, "")
 	}
-	return r.play(c.moved(1), alexa.ReplaceAll, "", 0, false, "")
+	if t, _ := ParseToken(body.Token); !t.Retry && c.pos >= 0 {
+		return r.play(c, behavior, "", offset, true, "")
+	}
+	return r.play(c.moved(1), behavior, "", 0, false, "")
 }
 
 // play answers with a Play directive for the cursor's entry.
@@ -252,8 +270,12 @@ func (r *request) play(c cursor, behavior alexa.PlayBehavior, previous string, o
 	return resp, nil
 }
 
-// directives answers with directives only (a playback request).
+// directives answers with directives only (a playback request). A device
+// without an audio player gets none.
 func (r *request) directives(d ...alexa.Directive) *alexa.Response {
+	if !r.hasPlayer() {
+		d = nil
+	}
 	return &alexa.Response{Version: alexa.Version, Response: alexa.ResponseBody{Directives: d}}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -380,6 +381,41 @@ func TestPlaybackFailed(t *testing.T) {
 	}
 }
 
+// TestPlaybackFailedQueued fails a queued stream B while A still plays:
+// only the queue is replaced, and A's offset is not applied to B.
+func TestPlaybackFailedQueued(t *testing.T) {
+	m := testManifest()
+	h := newTestHandler(t, &memSource{m: m}, Config{Continuous: true})
+	playing, queued := tokenAt(t, m, "chistes", 1), tokenAt(t, m, "chistes", 2)
+	failed := func(activity alexa.PlayerActivity) *alexa.Request {
+		return load(t, "audioplayer.playback-failed.json", func(r *alexa.Request) {
+			r.Request.Token = queued
+			r.Request.CurrentPlaybackState = &alexa.AudioPlayerState{Token: playing, OffsetInMilliseconds: 4000, PlayerActivity: activity}
+			r.Context.AudioPlayer = &alexa.AudioPlayerState{Token: playing, OffsetInMilliseconds: 4000, PlayerActivity: activity}
+		})
+	}
+	for _, activity := range []alexa.PlayerActivity{alexa.Playing, alexa.Paused, alexa.BufferUnderrun} {
+		t.Run(string(activity), func(t *testing.T) {
+			d, tok := played(t, handle(t, h, failed(activity)))
+			if d.PlayBehavior != alexa.ReplaceEnqueued {
+				t.Errorf("queued failure while %s answered %s; want REPLACE_ENQUEUED (A keeps playing)", activity, d.PlayBehavior)
+			}
+			if tok.Key != keyAt(m, "chistes", 2) || !tok.Retry {
+				t.Errorf("replaced the queue with %+v; want the failed key again, marked retry", tok)
+			}
+			if off := d.AudioItem.Stream.OffsetInMilliseconds; off != 0 {
+				t.Errorf("retry of B at %d ms: the playing stream's offset applied to the failed one", off)
+			}
+		})
+	}
+	t.Run("other stream finished", func(t *testing.T) {
+		d, _ := played(t, handle(t, h, failed(alexa.Finished)))
+		if d.PlayBehavior != alexa.ReplaceAll || d.AudioItem.Stream.OffsetInMilliseconds != 0 {
+			t.Errorf("answered %s at %d ms; want REPLACE_ALL at 0", d.PlayBehavior, d.AudioItem.Stream.OffsetInMilliseconds)
+		}
+	})
+}
+
 func TestWrongSkill(t *testing.T) {
 	h := newTestHandler(t, &memSource{m: testManifest()}, Config{SkillID: testSkillID})
 	for _, file := range []string{"launch.es-ES.json", "audioplayer.nearly-finished.json", "playbackcontroller.next.json", "session-ended.json"} {
@@ -431,6 +467,42 @@ func TestEmptyLibrary(t *testing.T) {
 			out, err := h.Invoke(context.Background(), alexa.WarmupPayload)
 			if err != nil || !strings.Contains(string(out), `"warm":true`) {
 				t.Errorf("warm-up = %s, %v", out, err)
+			}
+		})
+	}
+}
+
+// TestNoAudioPlayerAnyPath sends every sample request from a device without
+// the AudioPlayer interface, holding one of our tokens: no answer may carry
+// an AudioPlayer directive, and stop, cancel and pause end the session
+// quietly.
+func TestNoAudioPlayerAnyPath(t *testing.T) {
+	m := testManifest()
+	h := newTestHandler(t, &memSource{m: m}, Config{Continuous: true})
+	token := tokenAt(t, m, "", 3)
+	for _, file := range fixtures(t) {
+		name := filepath.Base(file)
+		if name == "warmup.json" {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			resp := handle(t, h, load(t, name, func(r *alexa.Request) {
+				r.Context.System.Device.SupportedInterfaces.AudioPlayer = nil
+				withToken(token, 1500)(r)
+				if r.Request.Token != "" {
+					r.Request.Token = token
+				}
+			}))
+			for _, d := range resp.Response.Directives {
+				if strings.HasPrefix(string(d.Type), "AudioPlayer.") {
+					t.Errorf("device without AudioPlayer got %s", d.Type)
+				}
+			}
+			if strings.HasPrefix(name, "intent.stop.") || strings.HasPrefix(name, "intent.cancel.") || strings.HasPrefix(name, "intent.pause.") {
+				want := alexa.ResponseBody{ShouldEndSession: alexa.Bool(true)}
+				if diff := cmp.Diff(want, resp.Response); diff != "" {
+					t.Errorf("(-want +got):\n%s", diff)
+				}
 			}
 		})
 	}
