@@ -40,7 +40,7 @@ func runDev(ctx context.Context, c *cli, args []string) error {
 	media := fs.String("media", "media", "folder of audio files to serve; watched for changes")
 	addr := fs.String("addr", "127.0.0.1:8080", "where to serve the simulator and /alexa")
 	bucket := fs.String("bucket", "", "use this bucket (AWS environment variables) instead of the embedded S3")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

@@ -14,11 +14,14 @@ import (
 // runIndex runs the indexer as a long-poll SQS worker.
 func runIndex(ctx context.Context, c *cli, args []string) error {
 	fs := newFlags(c, "index")
-	queueURL := fs.String("queue-url", c.getenv("JOKEBOX_QUEUE_URL"), "SQS queue receiving the bucket's notifications (env JOKEBOX_QUEUE_URL)")
+	queueURL := fs.String("queue-url", c.getenv("JOKEBOX_QUEUE_URL"), "SQS queue `URL` receiving the bucket's notifications (default $JOKEBOX_QUEUE_URL)")
 	once := fs.Bool("once", false, "drain the queue, then exit")
 	batch := fs.Int("batch", 100, "messages applied as one manifest version")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("index: unexpected argument %q", fs.Arg(0))
 	}
 	if *queueURL == "" {
 		return errors.New("index: --queue-url is required")

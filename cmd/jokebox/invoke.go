@@ -18,7 +18,7 @@ import (
 // `serverless invoke local`, and prints the result.
 func runInvoke(ctx context.Context, c *cli, args []string) error {
 	fs := newFlags(c, "invoke")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 2 {
@@ -72,7 +72,5 @@ func runInvoke(ctx context.Context, c *cli, args []string) error {
 	default:
 		return fmt.Errorf("invoke: unknown function %q (want skill, indexer or rotator)", fn)
 	}
-	enc := json.NewEncoder(c.stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return printJSON(c.stdout, out)
 }

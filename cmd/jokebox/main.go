@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -23,64 +24,90 @@ type cli struct {
 	getenv         func(string) string
 }
 
-type command struct {
-	name, args, summary string
-	run                 func(ctx context.Context, c *cli, args []string) error
-}
+// commands is the command tree: every command, its subcommands, the line
+// `-h` prints and an example. A new command is one entry here and one run
+// function that starts with newFlags(c, "NAME") and parseFlags (see cli.go).
+var commands []*command
 
-var commands = []command{
-	{"dev", "[--media DIR] [--addr HOST:PORT] [--bucket B]", "run the whole skill on this machine with a browser simulator", runDev},
-	{"serve", "[--addr :8443] [--tls-cert F --tls-key F] [--insecure-skip-verify] [--any-skill]", "serve the skill at /alexa over HTTPS with request verification", runServe},
-	{"index", "--queue-url URL [--once]", "run the indexer as a long-poll SQS worker", runIndex},
-	{"reindex", "", "reconcile the manifest with a full bucket listing, keeping the order", runReindex},
-	{"rotate", "", "reconcile, reshuffle every playlist and publish a new version", runRotate},
-	{"manifest", "[--json]", "print the current manifest", runManifest},
-	{"invoke", "skill|indexer|rotator FILE|-", "run a function's handler in-process on an event and print the result", runInvoke},
-	{"skill", "validate | deploy-model [--stage S] [--locale L]", "check the skill package, or update its interaction models", runSkill},
-	{"release", "[promote|rollback|hotfix] [--dry-run] [--submit]", "publish and move the skill's live/next aliases", runRelease},
+func init() {
+	commands = []*command{
+		{name: "dev", args: "[--media DIR] [--addr HOST:PORT] [--bucket B]", run: runDev,
+			summary: "run the whole skill on this machine with a browser simulator",
+			example: "jokebox dev --media ~/my-jokes --addr 127.0.0.1:9090"},
+		{name: "serve", args: "[--addr :8443] [--tls-cert F --tls-key F] [--insecure-skip-verify] [--any-skill]", run: runServe,
+			summary: "serve the skill at /alexa over HTTPS with request verification",
+			example: "jokebox serve --addr :443 --tls-cert fullchain.pem --tls-key privkey.pem"},
+		{name: "index", args: "--queue-url URL [--once]", run: runIndex,
+			summary: "run the indexer as a long-poll SQS worker",
+			example: "jokebox index --once --queue-url \"$JOKEBOX_QUEUE_URL\""},
+		{name: "reindex", run: runReindex,
+			summary: "reconcile the manifest with a full bucket listing, keeping the order",
+			example: "JOKEBOX_BUCKET=my-audio jokebox reindex"},
+		{name: "rotate", run: runRotate,
+			summary: "reconcile, reshuffle every playlist and publish a new version",
+			example: "JOKEBOX_BUCKET=my-audio jokebox rotate"},
+		{name: "manifest", args: "[--json]", run: runManifest,
+			summary: "print the current manifest",
+			example: "jokebox manifest --json"},
+		{name: "invoke", args: "skill|indexer|rotator FILE|-", run: runInvoke,
+			summary: "run a function's handler in-process on an event and print the result",
+			example: "jokebox invoke skill events/skill/launch.es-ES.json"},
+		{name: "skill", summary: "check the skill package, or update its interaction models",
+			example: "jokebox skill validate --dir skill-package",
+			subs: []*command{
+				{name: "validate", args: "[--dir DIR]", run: runSkillValidate,
+					summary: "check the skill package offline",
+					example: "jokebox skill validate --dir skill-package"},
+				{name: "deploy-model", args: "[--stage S] [--locale L]", run: runSkillDeployModel,
+					summary: "upload the interaction models and wait for their builds",
+					example: "jokebox skill deploy-model --locale es-ES"},
+			}},
+		{name: "release", args: "[--dry-run] [--submit [--manual-publishing]]", run: releaseAction("release"),
+			summary: "publish the skill function and move its live/next aliases",
+			example: "jokebox release --dry-run promote",
+			subs: []*command{
+				{name: "promote", args: "[--dry-run]", run: releaseAction("promote"),
+					summary: "move live to the version next points at",
+					example: "jokebox release promote --dry-run"},
+				{name: "rollback", args: "[--dry-run]", run: releaseAction("rollback"),
+					summary: "move live back to the version it had before",
+					example: "jokebox release rollback"},
+				{name: "hotfix", args: "[--dry-run]", run: releaseAction("hotfix"),
+					summary: "code-only fix: publish, move live and next, no certification",
+					example: "jokebox release hotfix --dry-run"},
+			}},
+	}
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	c := &cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
-	if err := run(ctx, c, os.Args[1:]); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "jokebox:", err)
-		}
-		os.Exit(1)
-	}
+	code := exitCode(c.stderr, run(ctx, c, os.Args[1:]))
+	stop()
+	os.Exit(code)
 }
 
+// exitCode prints err and returns the process's exit status: 0 for
+// success and for help that was asked for, 1 otherwise.
+func exitCode(stderr io.Writer, err error) int {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	fmt.Fprintln(stderr, "jokebox:", err)
+	return 1
+}
+
+// run runs the command args name. It returns flag.ErrHelp after printing
+// the help that -h, --help or `jokebox help CMD` asked for: that is success.
 func run(ctx context.Context, c *cli, args []string) error {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		usage(c.stdout)
-		if len(args) == 0 {
-			return errors.New("no command given")
+	root := &command{name: "jokebox", subs: commands, example: "jokebox dev"}
+	if len(args) > 0 && args[0] == "help" {
+		cmd, path := find(root, args[1:])
+		if cmd == nil {
+			return fmt.Errorf("help: unknown command %q", strings.Join(args[1:], " "))
 		}
-		return nil
+		printUsage(c.stdout, path, cmd, nil)
+		return flag.ErrHelp
 	}
-	for _, cmd := range commands {
-		if cmd.name == args[0] {
-			return cmd.run(ctx, c, args[1:])
-		}
-	}
-	usage(c.stderr)
-	return fmt.Errorf("unknown command %q", args[0])
-}
-
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: jokebox COMMAND [flags]\n\nCommands:")
-	for _, cmd := range commands {
-		fmt.Fprintf(w, "  %-9s %s\n", cmd.name, cmd.summary)
-	}
-	fmt.Fprintln(w, "\nRun 'jokebox COMMAND -h' for a command's flags.")
-}
-
-// newFlags returns a flag set for a command that prints its usage to the
-// command's stderr and returns errors instead of exiting.
-func newFlags(c *cli, name string) *flag.FlagSet {
-	fs := flag.NewFlagSet("jokebox "+name, flag.ContinueOnError)
-	fs.SetOutput(c.stderr)
-	return fs
+	return root.dispatch(ctx, c, args, "")
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"time"
@@ -16,8 +15,11 @@ import (
 func runManifest(ctx context.Context, c *cli, args []string) error {
 	fs := newFlags(c, "manifest")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("manifest: unexpected argument %q", fs.Arg(0))
 	}
 	a, err := newApp(ctx, c, config.NeedBucket)
 	if err != nil {
@@ -28,9 +30,7 @@ func runManifest(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(c.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(manifestView(m))
+		return printJSON(c.stdout, manifestView(m))
 	}
 	printManifest(c.stdout, m)
 	return nil

@@ -11,8 +11,11 @@ import (
 // runReindex reconciles the manifest with a full listing, keeping order.
 func runReindex(ctx context.Context, c *cli, args []string) error {
 	fs := newFlags(c, "reindex")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("reindex: unexpected argument %q", fs.Arg(0))
 	}
 	return reconcile(ctx, c, false)
 }
@@ -21,8 +24,11 @@ func runReindex(ctx context.Context, c *cli, args []string) error {
 // warms the skill function when JOKEBOX_SKILL_FUNCTION is set.
 func runRotate(ctx context.Context, c *cli, args []string) error {
 	fs := newFlags(c, "rotate")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("rotate: unexpected argument %q", fs.Arg(0))
 	}
 	a, err := newApp(ctx, c, config.NeedBucket)
 	if err != nil {

@@ -13,31 +13,30 @@ import (
 	"github.com/jokebox/jokebox/shared/smapi"
 )
 
+// releaseAction is the run function of `jokebox release [ACTION]`.
+func releaseAction(action string) func(context.Context, *cli, []string) error {
+	return func(ctx context.Context, c *cli, args []string) error { return runRelease(ctx, c, action, args) }
+}
+
 // runRelease publishes the skill function and moves its aliases:
 // release (default), promote, rollback or hotfix.
-func runRelease(ctx context.Context, c *cli, args []string) error {
-	action := "release"
-	rest := args
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		action, rest = args[0], args[1:]
+func runRelease(ctx context.Context, c *cli, action string, args []string) error {
+	path := "release"
+	if action != "release" {
+		path += " " + action
 	}
-	switch action {
-	case "release", "promote", "rollback", "hotfix":
-	default:
-		return fmt.Errorf("release: unknown action %q (want promote, rollback or hotfix, or none to release)", action)
-	}
-	fs := newFlags(c, "release")
+	fs := newFlags(c, path)
 	dryRun := fs.Bool("dry-run", false, "print every step without calling anything")
 	submit := fs.Bool("submit", false, "also validate the skill and submit it for certification (release only)")
 	manual := fs.Bool("manual-publishing", false, "with --submit: publish by hand after certification instead of automatically")
-	function := fs.String("function", c.getenv("JOKEBOX_SKILL_FUNCTION"), "skill Lambda function name or ARN (default $JOKEBOX_SKILL_FUNCTION)")
-	skillID := fs.String("skill-id", c.getenv("JOKEBOX_SKILL_ID"), "Alexa skill ID (default $JOKEBOX_SKILL_ID)")
+	function := fs.String("function", c.getenv("JOKEBOX_SKILL_FUNCTION"), "skill Lambda `NAME` or ARN (default $JOKEBOX_SKILL_FUNCTION)")
+	skillID := fs.String("skill-id", c.getenv("JOKEBOX_SKILL_ID"), "Alexa skill `ID` (default $JOKEBOX_SKILL_ID)")
 	dir := fs.String("dir", "skill-package", "skill package directory, for the locales to validate (release --submit)")
-	if err := fs.Parse(rest); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("release: unexpected argument %q", fs.Arg(0))
+		return fmt.Errorf("release: unknown action %q (want promote, rollback or hotfix, or none to release)", fs.Arg(0))
 	}
 	if action != "release" && (*submit || *manual) {
 		return fmt.Errorf("release %s: --submit and --manual-publishing apply to release only", action)
@@ -65,7 +64,7 @@ func runRelease(ctx context.Context, c *cli, args []string) error {
 		SkillID:  *skillID,
 		Out:      c.stdout,
 		DryRun:   *dryRun,
-		Resume:   resumeCommand(args, fs),
+		Resume:   resumeCommand(path, fs),
 	}
 	if !*dryRun {
 		awsCfg, err := config.AWS(ctx, config.Config{})
@@ -101,11 +100,8 @@ func runRelease(ctx context.Context, c *cli, args []string) error {
 
 // resumeCommand is the command line that reruns this one. Flags that came
 // from the environment are spelled out, so it works in another shell too.
-func resumeCommand(args []string, fs *flag.FlagSet) string {
-	parts := []string{"jokebox", "release"}
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		parts = append(parts, args[0])
-	}
+func resumeCommand(path string, fs *flag.FlagSet) string {
+	parts := append([]string{"jokebox"}, strings.Fields(path)...)
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	fs.VisitAll(func(f *flag.Flag) {

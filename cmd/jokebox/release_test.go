@@ -19,7 +19,7 @@ func testCLI(env map[string]string) (*cli, *bytes.Buffer) {
 func TestSkillValidate(t *testing.T) {
 	t.Parallel()
 	c, out := testCLI(nil)
-	if err := runSkill(context.Background(), c, []string{"validate", "--dir", "../../skill-package"}); err != nil {
+	if err := run(context.Background(), c, []string{"skill", "validate", "--dir", "../../skill-package"}); err != nil {
 		t.Fatalf("skill validate: %v\n%s", err, out)
 	}
 	if !strings.Contains(out.String(), "ok (5 locales: en-GB, en-US, es-ES, es-MX, es-US; 16 intents)") {
@@ -33,7 +33,7 @@ func TestSkillValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 	c, out = testCLI(nil)
-	err := runSkill(context.Background(), c, []string{"validate", "--dir", dir})
+	err := run(context.Background(), c, []string{"skill", "validate", "--dir", dir})
 	if err == nil || !strings.Contains(err.Error(), "1 problems") || !strings.Contains(out.String(), "es-MX: model-missing") {
 		t.Errorf("skill validate on a broken copy = %v\n%s", err, out)
 	}
@@ -67,19 +67,19 @@ func TestConfigErrorsNameEveryVariable(t *testing.T) {
 		run  func(c *cli) error
 		want string
 	}{
-		{"skill deploy-model", func(c *cli) error { return runSkill(context.Background(), c, []string{"deploy-model"}) },
+		{"skill deploy-model", func(c *cli) error { return run(context.Background(), c, []string{"skill", "deploy-model"}) },
 			"configuration: missing JOKEBOX_SKILL_ID, ASK_LWA_CLIENT_ID, ASK_LWA_CLIENT_SECRET, ASK_REFRESH_TOKEN"},
-		{"release", func(c *cli) error { return runRelease(context.Background(), c, nil) },
+		{"release", func(c *cli) error { return run(context.Background(), c, []string{"release"}) },
 			"configuration: missing JOKEBOX_SKILL_FUNCTION (or --function), JOKEBOX_SKILL_ID (or --skill-id), ASK_LWA_CLIENT_ID, ASK_LWA_CLIENT_SECRET, ASK_REFRESH_TOKEN"},
-		{"promote needs no SMAPI credentials", func(c *cli) error { return runRelease(context.Background(), c, []string{"promote"}) },
+		{"promote needs no SMAPI credentials", func(c *cli) error { return run(context.Background(), c, []string{"release", "promote"}) },
 			"configuration: missing JOKEBOX_SKILL_FUNCTION (or --function), JOKEBOX_SKILL_ID (or --skill-id)"},
 		{"dry run needs no credentials", func(c *cli) error {
-			return runRelease(context.Background(), c, []string{"--dry-run", "--function", "f"})
+			return run(context.Background(), c, []string{"release", "--dry-run", "--function", "f"})
 		},
 			"configuration: missing JOKEBOX_SKILL_ID (or --skill-id)"},
-		{"unknown action", func(c *cli) error { return runRelease(context.Background(), c, []string{"deploy"}) }, `unknown action "deploy"`},
-		{"submit with promote", func(c *cli) error { return runRelease(context.Background(), c, []string{"promote", "--submit"}) }, "release only"},
-		{"unknown skill subcommand", func(c *cli) error { return runSkill(context.Background(), c, []string{"build"}) }, `unknown subcommand "build"`},
+		{"unknown action", func(c *cli) error { return run(context.Background(), c, []string{"release", "deploy"}) }, `unknown action "deploy"`},
+		{"submit with promote", func(c *cli) error { return run(context.Background(), c, []string{"release", "promote", "--submit"}) }, "release only"},
+		{"unknown skill subcommand", func(c *cli) error { return run(context.Background(), c, []string{"skill", "build"}) }, `unknown subcommand "build"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -98,7 +98,7 @@ func TestConfigErrorsNameEveryVariable(t *testing.T) {
 func TestReleaseDryRun(t *testing.T) {
 	t.Parallel()
 	c, out := testCLI(map[string]string{"JOKEBOX_SKILL_FUNCTION": "jokebox-skill", "JOKEBOX_SKILL_ID": "amzn1.ask.skill.x"})
-	if err := runRelease(context.Background(), c, []string{"hotfix", "--dry-run"}); err != nil {
+	if err := run(context.Background(), c, []string{"release", "hotfix", "--dry-run"}); err != nil {
 		t.Fatal(err)
 	}
 	want := "hotfix jokebox-skill (dry run: nothing is called)\n  1/4 would publish a new version of jokebox-skill\n"
@@ -127,14 +127,14 @@ func TestResumeCommand(t *testing.T) {
 		fs.Bool("submit", false, "")
 		fs.String("function", tt.env["JOKEBOX_SKILL_FUNCTION"], "")
 		fs.String("skill-id", tt.env["JOKEBOX_SKILL_ID"], "")
-		rest := tt.args
+		rest, path := tt.args, "release"
 		if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
-			rest = rest[1:]
+			rest, path = rest[1:], path+" "+rest[0]
 		}
 		if err := fs.Parse(rest); err != nil {
 			t.Fatal(err)
 		}
-		if got := resumeCommand(tt.args, fs); got != tt.want {
+		if got := resumeCommand(path, fs); got != tt.want {
 			t.Errorf("resumeCommand(%q) = %q; want %q", tt.args, got, tt.want)
 		}
 	}

@@ -32,7 +32,7 @@ type serveFlags struct {
 func newServeFlags(c *cli) (*flag.FlagSet, *serveFlags) {
 	fs := newFlags(c, "serve")
 	f := &serveFlags{}
-	fs.StringVar(&f.addr, "addr", serveAddr, "address to listen on, host:port (default "+serveAddrLoopback+" with --insecure-skip-verify)")
+	fs.StringVar(&f.addr, "addr", serveAddr, "address to listen on, host:port; "+serveAddrLoopback+" when --insecure-skip-verify is given without it")
 	fs.StringVar(&f.cert, "tls-cert", "", "PEM certificate chain for HTTPS (with --tls-key); without both, plain HTTP for a TLS-terminating proxy")
 	fs.StringVar(&f.key, "tls-key", "", "PEM private key of --tls-cert")
 	fs.BoolVar(&f.insecure, "insecure-skip-verify", false, "do NOT check that requests come from Alexa: local testing only, never on the internet")
@@ -59,7 +59,7 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 // options, refusing what would expose the endpoint by default.
 func serveOptions(c *cli, args []string) (server.Options, error) {
 	fs, f := newServeFlags(c)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return server.Options{}, err
 	}
 	if fs.NArg() > 0 {

@@ -3,9 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 )
@@ -35,23 +33,14 @@ func TestServeRefusesBadFlags(t *testing.T) {
 // again as a child) with no JOKEBOX_SKILL_ID: it must exit non-zero and name
 // the variable and --any-skill.
 func TestServeWithoutSkillIDExits(t *testing.T) {
-	if os.Getenv("JOKEBOX_TEST_RUN_MAIN") == "1" {
-		os.Args = []string{"jokebox", "serve"}
-		main()
-		return
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestServeWithoutSkillIDExits$")
-	cmd.Env = []string{"JOKEBOX_TEST_RUN_MAIN=1", "PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	err := cmd.Run()
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() == 0 {
-		t.Fatalf("jokebox serve without JOKEBOX_SKILL_ID: err %v, want a non-zero exit; stderr:\n%s", err, &stderr)
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	_, stderr, code := runMainEnv(t, env, "serve")
+	if code == 0 {
+		t.Fatalf("jokebox serve without JOKEBOX_SKILL_ID: exit status 0, want non-zero; stderr:\n%s", stderr)
 	}
 	for _, want := range []string{"JOKEBOX_SKILL_ID", "--any-skill"} {
-		if !strings.Contains(stderr.String(), want) {
-			t.Errorf("stderr = %q; want it to name %s", stderr.String(), want)
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr = %q; want it to name %s", stderr, want)
 		}
 	}
 }

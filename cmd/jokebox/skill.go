@@ -19,25 +19,11 @@ var handledIntents = skill.Intents()
 // modelBuildTimeout bounds the wait for interaction model builds.
 const modelBuildTimeout = 15 * time.Minute
 
-// runSkill checks the skill package or uploads its interaction models.
-func runSkill(ctx context.Context, c *cli, args []string) error {
-	if len(args) == 0 {
-		return errors.New("skill: want a subcommand: validate or deploy-model")
-	}
-	switch args[0] {
-	case "validate":
-		return runSkillValidate(c, args[1:])
-	case "deploy-model":
-		return runSkillDeployModel(ctx, c, args[1:])
-	default:
-		return fmt.Errorf("skill: unknown subcommand %q (want validate or deploy-model)", args[0])
-	}
-}
-
-func runSkillValidate(c *cli, args []string) error {
+// runSkillValidate checks the skill package offline.
+func runSkillValidate(_ context.Context, c *cli, args []string) error {
 	fs := newFlags(c, "skill validate")
 	dir := fs.String("dir", "skill-package", "skill package directory")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -66,12 +52,13 @@ func checkedPackage(c *cli, dir string) (*skillpkg.Package, error) {
 	return pkg, nil
 }
 
+// runSkillDeployModel uploads the interaction models and waits for their builds.
 func runSkillDeployModel(ctx context.Context, c *cli, args []string) error {
 	fs := newFlags(c, "skill deploy-model")
 	dir := fs.String("dir", "skill-package", "skill package directory")
 	stage := fs.String("stage", smapi.StageDevelopment, "skill stage")
 	locale := fs.String("locale", "", "deploy only this locale (default: every locale of skill.json)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
