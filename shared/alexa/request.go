@@ -139,6 +139,38 @@ type Intent struct {
 type Slot struct {
 	Name  string `json:"name"`
 	Value string `json:"value,omitempty"`
+	// Resolutions is Alexa's entity resolution of the value against the
+	// slot type's values and synonyms.
+	Resolutions *Resolutions `json:"resolutions,omitempty"`
+}
+
+// Resolutions holds a slot's entity resolution, one entry per authority
+// (the skill's own slot type, or a dynamic entity list).
+type Resolutions struct {
+	ResolutionsPerAuthority []Resolution `json:"resolutionsPerAuthority"`
+}
+
+// ERSuccessMatch is the status code of a resolution that matched values.
+const ERSuccessMatch = "ER_SUCCESS_MATCH"
+
+// Resolution is one authority's answer: a status code (ERSuccessMatch,
+// ER_SUCCESS_NO_MATCH, ER_ERROR_TIMEOUT, ER_ERROR_EXCEPTION) and the
+// matched values, best first.
+type Resolution struct {
+	Authority string `json:"authority"`
+	Status    struct {
+		Code string `json:"code"`
+	} `json:"status"`
+	Values []ResolvedValue `json:"values,omitempty"`
+}
+
+// ResolvedValue is one matched slot value: its name and its id from the
+// interaction model.
+type ResolvedValue struct {
+	Value struct {
+		Name string `json:"name"`
+		ID   string `json:"id"`
+	} `json:"value"`
 }
 
 // Error describes a playback failure or an exception.

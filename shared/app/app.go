@@ -16,7 +16,9 @@ import (
 	"github.com/jokebox/jokebox/shared/config"
 	"github.com/jokebox/jokebox/shared/index"
 	"github.com/jokebox/jokebox/shared/skill"
+	"github.com/jokebox/jokebox/shared/spoken"
 	"github.com/jokebox/jokebox/shared/store"
+	skillpackage "github.com/jokebox/jokebox/skill-package"
 )
 
 // App holds the AWS clients and the parts built on them.
@@ -75,8 +77,13 @@ func (a *App) Skill() (*skill.Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("url signer: %w", err)
 	}
+	playlists, err := spoken.ParseOverrides(skillpackage.Overrides())
+	if err != nil {
+		return nil, fmt.Errorf("skill-package/%s: %w", spoken.OverridesFile, err)
+	}
 	return skill.New(a.Store, signer, skill.Config{
 		SkillID: a.Config.SkillID, Continuous: a.Config.Continuous, ManifestTTL: a.Config.ManifestTTL, Welcome: a.Config.Welcome,
+		Playlists: playlists,
 	}, a.Log)
 }
 

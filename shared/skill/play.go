@@ -131,9 +131,9 @@ func (r *request) playNext(name, speech string, quiet bool) (*alexa.Response, er
 func (r *request) playNextIn(m *manifest.Manifest, pl *manifest.Playlist, speech string, quiet bool) (*alexa.Response, error) {
 	c, ok := r.current(m)
 	if ok && c.pl == pl {
-		c = c.moved(1)
+		c = r.advance(c, 1)
 	} else {
-		c = cursor{m: m, pl: pl, pos: r.h.pick(len(pl.Order))}
+		c = r.start(m, pl)
 	}
 	if quiet {
 		speech = ""
@@ -147,11 +147,14 @@ func (r *request) playNamed(spoken string) (*alexa.Response, error) {
 	if answer != nil {
 		return answer, nil
 	}
-	if pl, ok := m.FindPlaylist(spoken); ok {
-		return r.playNextIn(m, pl, fill(r.say.Playlist, pl.Name), false)
+	slot := r.Request.Request.Intent.Slots[PlaylistSlot]
+	pl, how := resolvePlaylist(m, slot, r.Request.Request.Locale, r.h.cfg.Playlists)
+	if pl != nil {
+		r.h.log.InfoContext(r.ctx, "playlist resolved", "spoken", spoken, "playlist", pl.Name, "by", how)
+		return r.playNextIn(m, pl, fill(r.say.Playlist, "playlist", r.h.cfg.Playlists.Name(pl.Name, r.Request.Request.Locale)), false)
 	}
-	r.h.log.InfoContext(r.ctx, "unknown playlist", "spoken", spoken)
-	return r.playNextIn(m, m.Library(), fill(r.say.UnknownPlaylist, spoken), false)
+	r.h.log.InfoContext(r.ctx, "unknown playlist", "spoken", spoken, "by", how)
+	return r.playNextIn(m, m.Library(), r.unknownPlaylist(m, spoken), false)
 }
 
 // resume plays the device's current entry again at its offset, with a
@@ -167,7 +170,7 @@ func (r *request) resume() (*alexa.Response, error) {
 	}
 	offset := time.Duration(r.Player().OffsetInMilliseconds) * time.Millisecond
 	if c.pos < 0 { // the entry is gone: go on with the next one
-		c, offset = c.moved(1), 0
+		c, offset = r.advance(c, 1), 0
 	}
 	return r.play(c, alexa.ReplaceAll, "", offset, false, "")
 }
@@ -185,7 +188,7 @@ func (r *request) step(step int) (*alexa.Response, error) {
 	if c.pos < 0 && step <= 0 {
 		step = 1
 	}
-	return r.play(c.moved(step), alexa.ReplaceAll, "", 0, false, "")
+	return r.play(r.advance(c, step), alexa.ReplaceAll, "", 0, false, "")
 }
 
 // enqueueNext answers PlaybackNearlyFinished: the next entry, when
@@ -202,7 +205,7 @@ func (r *request) enqueueNext() (*alexa.Response, error) {
 	if !ok {
 		return empty(), nil
 	}
-	return r.play(c.moved(1), alexa.Enqueue, r.Request.Request.Token, 0, false, "")
+	return r.play(r.advance(c, 1), alexa.Enqueue, r.Request.Request.Token, 0, false, "")
 }
 
 // replaceFailed answers PlaybackFailed: the same entry with a fresh URL
@@ -240,7 +243,7 @@ func (r *request) replaceFailed() (*alexa.Response, error) {
 	if t, _ := ParseToken(body.Token); !t.Retry && c.pos >= 0 {
 		return r.play(c, behavior, "", offset, true, "")
 	}
-	return r.play(c.moved(1), behavior, "", 0, false, "")
+	return r.play(r.advance(c, 1), behavior, "", 0, false, "")
 }
 
 // play answers with a Play directive for the cursor's entry.

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/jokebox/jokebox/shared/alexa"
+	"github.com/jokebox/jokebox/shared/spoken"
 )
 
 // Signer signs a GET URL for an object key; *store.Presigner is one.
@@ -38,6 +39,9 @@ type Config struct {
 	// Welcome overrides the welcome line, by locale ("es-MX"), language
 	// ("es") or "" for all.
 	Welcome map[string]string
+	// Playlists is the owner's overrides file: spoken names and synonyms
+	// of folders, and the language of each folder's audio. nil is none.
+	Playlists *spoken.Overrides
 }
 
 // The intent and slot names of the interaction model.
@@ -50,7 +54,7 @@ const (
 // models must declare exactly these (shared/skillpkg checks it).
 func Intents() []string {
 	return []string{
-		PlayIntent,
+		PlayIntent, ListPlaylistsIntent,
 		"AMAZON.PauseIntent", "AMAZON.ResumeIntent", "AMAZON.NextIntent", "AMAZON.PreviousIntent",
 		"AMAZON.StartOverIntent", "AMAZON.RepeatIntent", "AMAZON.StopIntent", "AMAZON.CancelIntent",
 		"AMAZON.HelpIntent", "AMAZON.FallbackIntent", "AMAZON.LoopOnIntent", "AMAZON.LoopOffIntent",
@@ -183,8 +187,10 @@ func (r *request) intent(name string) (*alexa.Response, error) {
 		return r.step(0)
 	case "AMAZON.StopIntent", "AMAZON.CancelIntent":
 		return r.end(alexa.ClearQueue(alexa.ClearAll), alexa.Stop()), nil
+	case ListPlaylistsIntent:
+		return r.listPlaylists()
 	case "AMAZON.HelpIntent":
-		return ask(r.say.Help, r.say.Reprompt), nil
+		return r.help()
 	case "AMAZON.LoopOnIntent", "AMAZON.LoopOffIntent":
 		return speak(r.say.Loop), nil
 	case "AMAZON.ShuffleOnIntent", "AMAZON.ShuffleOffIntent":

@@ -104,15 +104,15 @@ func keyAt(m *manifest.Manifest, name string, pos int) string {
 func TestSlotMatching(t *testing.T) {
 	m := testManifest()
 	h := newTestHandler(t, &memSource{m: m}, Config{})
-	for _, tc := range []struct{ spoken, want string }{
-		{"animales", "Animales"},
-		{"ANIMALES", "Animales"},
-		{"Animales", "Animales"},
-		{"niños", "Niños"},
-		{"ninos", "Niños"},
-		{"NIÑOS", "Niños"},
-		{"chistes", "chistes"},
-		{"  Chistes. ", "chistes"},
+	for _, tc := range []struct{ spoken, want, name string }{
+		{"animales", "Animales", "animales"},
+		{"ANIMALES", "Animales", "animales"},
+		{"Animales", "Animales", "animales"},
+		{"niños", "Niños", "niños"},
+		{"ninos", "Niños", "niños"},
+		{"NIÑOS", "Niños", "niños"},
+		{"chistes", "chistes", "chistes"},
+		{"  Chistes. ", "chistes", "chistes"},
 	} {
 		t.Run(tc.spoken, func(t *testing.T) {
 			req := load(t, "intent.play.animales.es-ES.json", func(r *alexa.Request) {
@@ -124,7 +124,7 @@ func TestSlotMatching(t *testing.T) {
 			if tok.Playlist != tc.want || manifest.Folder(tok.Key) != tc.want {
 				t.Errorf("%q played %q from playlist %q; want playlist %q", tc.spoken, tok.Key, tok.Playlist, tc.want)
 			}
-			if want := fmt.Sprintf("Aquí va un chiste de %s.", tc.want); said(resp) != want {
+			if want := fmt.Sprintf("Aquí va uno de la lista %s.", tc.name); said(resp) != want {
 				t.Errorf("said %q; want %q", said(resp), want)
 			}
 		})
@@ -135,8 +135,8 @@ func TestUnknownPlaylist(t *testing.T) {
 	m := testManifest()
 	h := newTestHandler(t, &memSource{m: m}, Config{})
 	for _, tc := range []struct{ file, say string }{
-		{"intent.play.unknown.es-ES.json", "No encuentro la lista dinosaurios. Te pongo uno de toda la colección."},
-		{"intent.play.unknown.en-US.json", "I can't find the playlist dinosaurs, so here's one from the whole collection."},
+		{"intent.play.unknown.es-ES.json", "No encuentro ninguna lista que se llame dinosaurios. Puedes pedir animales, niños o chistes. De momento, te pongo uno de toda la colección."},
+		{"intent.play.unknown.en-US.json", "I can't find a playlist called dinosaurs. You can ask for animales, niños or chistes. For now, here's one from the whole collection."},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			resp := handle(t, h, load(t, tc.file, nil))

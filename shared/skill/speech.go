@@ -1,6 +1,7 @@
 package skill
 
 import (
+	"bytes"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -11,20 +12,31 @@ import (
 //go:embed speech/*.json
 var speechFiles embed.FS
 
-// Phrases is what the skill says in one locale. {playlist} in a phrase is
-// replaced by the playlist's name.
+// Phrases is what the skill says in one locale. In a phrase, {playlist}
+// is replaced by a playlist's spoken name, {playlists} by a list of them,
+// {count} by a number and {example} by one playlist's name.
 type Phrases struct {
-	Welcome         string `json:"welcome"`
-	Playlist        string `json:"playlist"`
-	UnknownPlaylist string `json:"unknown_playlist"`
-	Empty           string `json:"empty"`
-	NoPlayer        string `json:"no_player"`
-	Help            string `json:"help"`
-	Reprompt        string `json:"reprompt"`
-	Loop            string `json:"loop"`
-	Shuffle         string `json:"shuffle"`
-	Trouble         string `json:"trouble"`
-	Fallback        string `json:"fallback"`
+	Welcome             string `json:"welcome"`
+	Playlist            string `json:"playlist"`
+	UnknownPlaylist     string `json:"unknown_playlist"`
+	UnknownPlaylistNone string `json:"unknown_playlist_none"` // when there are no folders
+	ListPlaylists       string `json:"list_playlists"`
+	ListOne             string `json:"list_one"`
+	ListNone            string `json:"list_none"`
+	ListReprompt        string `json:"list_reprompt"`
+	Empty               string `json:"empty"`
+	NoPlayer            string `json:"no_player"`
+	Help                string `json:"help"`
+	HelpNone            string `json:"help_none"` // when there are no folders
+	Reprompt            string `json:"reprompt"`
+	Loop                string `json:"loop"`
+	Shuffle             string `json:"shuffle"`
+	Trouble             string `json:"trouble"`
+	Fallback            string `json:"fallback"`
+	// And, Or and More join lists: "a, b and c", "a, b or c", "3 more".
+	And  string `json:"and"`
+	Or   string `json:"or"`
+	More string `json:"more"`
 }
 
 // speech holds the phrases of every locale, with the owner's overrides.
@@ -49,7 +61,9 @@ func loadSpeech(welcome map[string]string) (*speech, error) {
 			return nil, err
 		}
 		var p Phrases
-		if err := json.Unmarshal(b, &p); err != nil {
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&p); err != nil {
 			return nil, fmt.Errorf("speech %s: %w", e.Name(), err)
 		}
 		locale := strings.TrimSuffix(e.Name(), ".json")
@@ -95,6 +109,10 @@ func language(locale string) string {
 	return strings.ToLower(l)
 }
 
-func fill(phrase, playlist string) string {
-	return strings.ReplaceAll(phrase, "{playlist}", playlist)
+// fill replaces {name} placeholders in a phrase; pairs are name, value.
+func fill(phrase string, pairs ...string) string {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		phrase = strings.ReplaceAll(phrase, "{"+pairs[i]+"}", pairs[i+1])
+	}
+	return phrase
 }
