@@ -22,7 +22,7 @@ func TestSkillValidate(t *testing.T) {
 	if err := run(context.Background(), c, []string{"skill", "validate", "--dir", "../../skill-package"}); err != nil {
 		t.Fatalf("skill validate: %v\n%s", err, out)
 	}
-	if !strings.Contains(out.String(), "ok (5 locales: en-GB, en-US, es-ES, es-MX, es-US; 16 intents)") {
+	if !strings.Contains(out.String(), "ok (5 locales: en-GB, en-US, es-ES, es-MX, es-US; 17 intents)") {
 		t.Errorf("skill validate output: %s", out)
 	}
 
