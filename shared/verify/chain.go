@@ -45,42 +45,78 @@ func (e *entry) check(now time.Time) error {
 	return nil
 }
 
+// good says whether the chain verified and names the signer: an entry
+// worth keeping over the others.
+func (e *entry) good() bool {
+	return e.err == nil && e.chainErr == nil && e.signer
+}
+
 // cache holds chains by canonical URL. Concurrent requests for a URL share
-// one fetch; a chain is fetched again once its first certificate expires,
-// and a failure is remembered for failureTTL.
+// one fetch, and at most cap(slots) fetches run at once over all URLs. A
+// good chain is fetched again once its first certificate expires; a failure
+// or an unverifiable chain is remembered for failureTTL. When full, the
+// cache drops entries due for refresh first, then failures, then good
+// chains, and never the chain that verified last.
 type cache struct {
-	mu      sync.Mutex
-	entries map[string]*entry
+	mu       sync.Mutex
+	entries  map[string]*entry
+	lastGood string // URL of the chain that verified last
+
+	slots    chan struct{} // one per fetch in flight
+	slotWait time.Duration // how long a request waits for a free slot
+}
+
+// lookupLocked returns the entry for url if it is in flight or fresh.
+func (c *cache) lookupLocked(url string, now time.Time) *entry {
+	e := c.entries[url]
+	if e == nil {
+		return nil
+	}
+	select {
+	case <-e.done:
+		if now.Before(e.refreshAt) {
+			return e
+		}
+		return nil // due for refresh
+	default: // in flight
+		return e
+	}
 }
 
 // get returns the entry for url, fetching it when absent or due for
-// refresh. It waits for a fetch in flight, or until ctx is done.
+// refresh. It waits for a fetch in flight, or until ctx is done. When
+// every fetch slot is taken, it waits up to slotWait for one and then
+// fails without fetching.
 func (c *cache) get(ctx context.Context, url string, now func() time.Time, fetch func(context.Context, string, *entry)) (*entry, error) {
 	c.mu.Lock()
-	e := c.entries[url]
-	if e != nil {
-		select {
-		case <-e.done:
-			if now().Before(e.refreshAt) {
-				c.mu.Unlock()
-				return e, nil
-			}
-			e = nil // due for refresh
-		default: // in flight
-		}
-	}
-	if e == nil {
-		c.evictLocked(now())
-		e = &entry{done: make(chan struct{})}
-		c.entries[url] = e
-		// The fetch outlives the request that started it: others may be
-		// waiting for it. It has its own timeout.
-		go func(ctx context.Context) {
-			defer close(e.done)
-			fetch(ctx, url, e)
-		}(context.WithoutCancel(ctx))
-	}
+	e := c.lookupLocked(url, now())
 	c.mu.Unlock()
+	if e == nil {
+		if err := c.acquire(ctx); err != nil {
+			return nil, err
+		}
+		c.mu.Lock()
+		if e = c.lookupLocked(url, now()); e != nil {
+			<-c.slots // another request started it meanwhile
+		} else {
+			c.evictLocked(now())
+			e = &entry{done: make(chan struct{})}
+			c.entries[url] = e
+			// The fetch outlives the request that started it: others may
+			// be waiting for it. It has its own timeout.
+			go func(ctx context.Context) {
+				defer func() { <-c.slots }()
+				fetch(ctx, url, e)
+				c.mu.Lock()
+				if e.good() {
+					c.lastGood = url
+				}
+				c.mu.Unlock()
+				close(e.done)
+			}(context.WithoutCancel(ctx))
+		}
+		c.mu.Unlock()
+	}
 	select {
 	case <-e.done:
 		return e, nil
@@ -89,17 +125,45 @@ func (c *cache) get(ctx context.Context, url string, now func() time.Time, fetch
 	}
 }
 
+// acquire takes a fetch slot, waiting up to slotWait or until ctx is done.
+func (c *cache) acquire(ctx context.Context) error {
+	select {
+	case c.slots <- struct{}{}:
+		return nil
+	default:
+	}
+	t := time.NewTimer(c.slotWait)
+	defer t.Stop()
+	select {
+	case c.slots <- struct{}{}:
+		return nil
+	case <-t.C:
+		return fail(ReasonCertUnavailable, fmt.Errorf("%d chain fetches already in flight", cap(c.slots)))
+	case <-ctx.Done():
+		return fail(ReasonCertUnavailable, ctx.Err())
+	}
+}
+
 // evictLocked makes room for one more entry: first entries due for
-// refresh, then any finished one. Fetches in flight stay.
+// refresh, then failures and unverifiable chains, then good chains. Fetches
+// in flight and the chain that verified last stay.
 func (c *cache) evictLocked(now time.Time) {
 	if len(c.entries) < maxChainURLs {
 		return
 	}
-	for _, stale := range []bool{true, false} {
+	evictable := []func(*entry) bool{
+		func(e *entry) bool { return !now.Before(e.refreshAt) },
+		func(e *entry) bool { return !e.good() },
+		func(*entry) bool { return true },
+	}
+	for _, evict := range evictable {
 		for url, e := range c.entries {
+			if url == c.lastGood {
+				continue
+			}
 			select {
 			case <-e.done:
-				if !stale || !now.Before(e.refreshAt) {
+				if evict(e) {
 					delete(c.entries, url)
 				}
 			default:
@@ -145,6 +209,9 @@ func (v *Verifier) fetch(ctx context.Context, url string, e *entry) {
 	if err != nil {
 		e.chainErr = err
 		return
+	}
+	if !e.signer {
+		return // remembered as briefly as a failure
 	}
 	e.refreshAt = leaf.NotAfter
 	for _, c := range chains[0] {

@@ -7,7 +7,9 @@
 //
 // A Verifier is safe for concurrent use. It fetches each certificate chain
 // once, however many requests arrive for it at the same time, and keeps it
-// until its first certificate expires.
+// until its first certificate expires. At most MaxFetches fetches run at
+// once, whatever the number of URLs; failures are kept briefly and are
+// dropped from the cache before good chains.
 package verify
 
 import (
@@ -101,6 +103,11 @@ type Options struct {
 	FetchTimeout time.Duration
 }
 
+// MaxFetches is how many certificate chains a Verifier fetches at once, over
+// all URLs. A request that needs a chain while all are in flight waits for
+// a free slot up to FetchTimeout, then fails with ReasonCertUnavailable.
+const MaxFetches = 4
+
 // Limits on fetching and caching chains.
 const (
 	maxChainSize = 64 << 10 // a real chain is about 6 KB
@@ -132,6 +139,8 @@ func New(o Options) *Verifier {
 		v.timeout = 4 * time.Second
 	}
 	v.cache.entries = make(map[string]*entry)
+	v.cache.slots = make(chan struct{}, MaxFetches)
+	v.cache.slotWait = v.timeout
 	return v
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -338,6 +339,118 @@ func TestVerifyCacheIsBounded(t *testing.T) {
 	if err := v.Verify(context.Background(), env.Headers(body), body); err != nil {
 		t.Fatalf("Verify() = %v", err)
 	}
+}
+
+// TestVerifyBoundsConcurrentFetches sends 300 concurrent requests, each
+// naming its own certificate URL: no more than MaxFetches chains may be
+// fetched at once, and the valid chain, cached before, must keep
+// verifying throughout.
+func TestVerifyBoundsConcurrentFetches(t *testing.T) {
+	t.Parallel()
+	env := verifytest.NewEnv(t, now)
+	v := env.Verifier(clock(now))
+	good := verifytest.Body("good", now)
+	if err := v.Verify(context.Background(), env.Headers(good), good); err != nil {
+		t.Fatalf("Verify() = %v", err)
+	}
+	env.Server.SetDelay(10 * time.Millisecond)
+	const n = 300
+	var wg sync.WaitGroup
+	var goodErrs sync.Map
+	for i := range n {
+		wg.Go(func() {
+			body := verifytest.Body(fmt.Sprint("junk-", i), now)
+			h := env.Headers(body)
+			h.Set(verify.HeaderCertURL, fmt.Sprintf("https://s3.amazonaws.com/echo.api/junk-%d.pem", i))
+			if err := v.Verify(context.Background(), h, body); err == nil {
+				t.Errorf("Verify() of a request with a missing chain = nil")
+			}
+		})
+		if i%30 == 0 {
+			wg.Go(func() {
+				if err := v.Verify(context.Background(), env.Headers(good), good); err != nil {
+					goodErrs.Store(i, err)
+				}
+			})
+		}
+	}
+	wg.Wait()
+	if got := env.Server.MaxConcurrent(); got > verify.MaxFetches || got == 0 {
+		t.Errorf("%d chain fetches in flight at once for %d distinct URLs; want 1 to %d", got, n, verify.MaxFetches)
+	}
+	goodErrs.Range(func(k, err any) bool {
+		t.Errorf("valid request %v during the storm: Verify() = %v", k, err)
+		return true
+	})
+	if err := v.Verify(context.Background(), env.Headers(good), good); err != nil {
+		t.Fatalf("Verify() of the valid request after the storm = %v", err)
+	}
+	if got := env.Server.Fetches(verifytest.ChainPath); got != 1 {
+		t.Errorf("valid chain fetched %d times; want 1 (junk must not evict it)", got)
+	}
+}
+
+// TestVerifyKeepsGoodChainsOverFailures fills the cache with good chains
+// at other URLs, then with failures and chains that do not verify: the
+// chain that verified last must never be evicted by junk, and failures
+// go before good chains.
+func TestVerifyKeepsGoodChainsOverFailures(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t)
+	v := fx.Verifier(clock(now))
+	chain := verifytest.PEM(fx.Leaf, fx.Intermediate.Cert)
+	verifyAt := func(url, id string) error {
+		body := verifytest.Body(id, now)
+		h := fx.Headers(body)
+		h.Set(verify.HeaderCertURL, url)
+		return v.Verify(context.Background(), h, body)
+	}
+	// A few good chains at their own URLs, the valid one last.
+	var goods []string
+	for i := range 4 {
+		goods = append(goods, fx.Server.Put(fmt.Sprintf("/echo.api/good-%d.pem", i), chain))
+	}
+	goods = append(goods, fx.CertURL)
+	for i, u := range goods {
+		if err := verifyAt(u, fmt.Sprint("g", i)); err != nil {
+			t.Fatalf("Verify(%s) = %v", u, err)
+		}
+	}
+	// Far more junk than the cache holds: missing files and chains that
+	// fetch but do not verify.
+	for i := range 200 {
+		u := fmt.Sprintf("https://s3.amazonaws.com/echo.api/junk-%d.pem", i)
+		if i%2 == 0 {
+			u = fx.Server.Put(fmt.Sprintf("/echo.api/untrusted-%d.pem", i), mustRead(t, fx.urls["untrusted"], fx))
+		}
+		if err := verifyAt(u, fmt.Sprint("j", i)); err == nil {
+			t.Fatalf("Verify(%s) = nil; want an error", u)
+		}
+	}
+	for i, u := range goods {
+		if err := verifyAt(u, fmt.Sprint("again", i)); err != nil {
+			t.Fatalf("Verify(%s) after junk = %v", u, err)
+		}
+		p := strings.TrimPrefix(u, "https://s3.amazonaws.com")
+		if got := fx.Server.Fetches(p); got != 1 {
+			t.Errorf("%s fetched %d times; want 1 (evicted by junk)", p, got)
+		}
+	}
+}
+
+// mustRead fetches what the fixture serves at url.
+func mustRead(t *testing.T, url string, fx *fixture) []byte {
+	t.Helper()
+	resp, err := fx.Server.Client.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // FuzzVerify feeds arbitrary headers and bodies to a verifier whose

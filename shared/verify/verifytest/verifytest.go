@@ -185,6 +185,8 @@ type Server struct {
 	files   map[string][]byte
 	fetches map[string]int
 	delay   time.Duration
+
+	inFlight, maxInFlight int
 }
 
 // NewServer starts a Server; Close stops it.
@@ -218,7 +220,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.fetches[r.URL.Path]++
 	data, ok := s.files[r.URL.Path]
 	delay := s.delay
+	s.inFlight++
+	s.maxInFlight = max(s.maxInFlight, s.inFlight)
 	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.inFlight--
+		s.mu.Unlock()
+	}()
 	if delay > 0 {
 		time.Sleep(delay)
 	}
@@ -261,6 +270,13 @@ func (s *Server) TotalFetches() int {
 		n += c
 	}
 	return n
+}
+
+// MaxConcurrent returns the most requests the server has handled at once.
+func (s *Server) MaxConcurrent() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.maxInFlight
 }
 
 // Close stops the server.
