@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/jokebox/jokebox/internal/retry"
 )
 
 // SQSHandler is the indexer's entry point for SQS batches of S3 event
@@ -45,9 +47,12 @@ const (
 	messagesPerCall   = 10
 )
 
-// retryDelays are the waits before redelivering messages the indexer
-// reported as failed; the last failure is logged and returned.
-var retryDelays = []time.Duration{100 * time.Millisecond, 500 * time.Millisecond, 2 * time.Second}
+// redelivery spaces the redeliveries of messages the indexer reported as
+// failed, up to redeliveries of them; the last failure is logged and
+// returned.
+var redelivery = retry.Backoff{Base: 100 * time.Millisecond, Max: 2 * time.Second}
+
+const redeliveries = 3
 
 // EncodeKey encodes an object key as S3 does in event notifications: like
 // a query string value (space as '+', UTF-8 bytes as %XX) with '/' kept.
@@ -110,20 +115,9 @@ type notifier struct {
 }
 
 func newNotifier(h SQSHandler, bucket string, log *slog.Logger) *notifier {
-	n := &notifier{handler: h, bucket: bucket, log: log, now: time.Now, sleep: sleepCtx}
+	n := &notifier{handler: h, bucket: bucket, log: log, now: time.Now, sleep: retry.Sleep}
 	n.seq.Store(uint64(time.Now().UnixNano()))
 	return n
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // record builds the event record S3 would send for c.
@@ -221,7 +215,7 @@ func (n *notifier) deliver(ctx context.Context, batch []events.SQSMessage) error
 		if len(failed) == 0 {
 			return nil
 		}
-		if attempt == len(retryDelays) {
+		if attempt == redeliveries {
 			for _, m := range failed {
 				n.log.ErrorContext(ctx, "indexer failed s3 event message", "messageId", m.MessageId, "attempts", attempt+1, "err", cause)
 			}
@@ -230,7 +224,7 @@ func (n *notifier) deliver(ctx context.Context, batch []events.SQSMessage) error
 		for _, m := range failed {
 			n.log.WarnContext(ctx, "indexer failed s3 event message, retrying", "messageId", m.MessageId, "attempt", attempt+1, "err", cause)
 		}
-		if err := n.sleep(ctx, retryDelays[attempt]); err != nil {
+		if err := n.sleep(ctx, redelivery.Delay(attempt+1)); err != nil {
 			return err
 		}
 		pending = make([]events.SQSMessage, len(failed))

@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/jokebox/jokebox/internal/retry"
 )
 
 // Queue is what the worker needs of an SQS client.
@@ -17,6 +19,13 @@ type Queue interface {
 	ReceiveMessage(context.Context, *sqs.ReceiveMessageInput, ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error)
 	DeleteMessageBatch(context.Context, *sqs.DeleteMessageBatchInput, ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error)
 }
+
+// receiveBackoff spaces the receives after SQS failed to answer; Once gives
+// up after onceReceiveAttempts failures in a row (about 15 s of waiting at
+// most), the long-running worker never does.
+var receiveBackoff = retry.Backoff{Base: 500 * time.Millisecond, Max: 30 * time.Second}
+
+const onceReceiveAttempts = 5
 
 // WorkerOptions tune Work.
 type WorkerOptions struct {
@@ -27,6 +36,10 @@ type WorkerOptions struct {
 	BatchSize int
 	// Progress, when not nil, hears after each batch.
 	Progress func(applied, failed int)
+
+	// sleep waits between receives; nil means retry.Sleep. Tests record
+	// the waits without taking them.
+	sleep func(context.Context, time.Duration) error
 }
 
 // Work runs the indexer as a long-poll SQS worker: the same HandleSQS the
@@ -36,11 +49,14 @@ func (ix *Indexer) Work(ctx context.Context, q Queue, queueURL string, opt Worke
 	if opt.BatchSize <= 0 {
 		opt.BatchSize = 100
 	}
+	if opt.sleep == nil {
+		opt.sleep = retry.Sleep
+	}
 	wait := int32(20)
 	if opt.Once {
 		wait = 1
 	}
-	backoff := time.Duration(0)
+	failures := 0                     // receives failed in a row
 	failedBefore := map[string]bool{} // Once: messages that failed already
 	for ctx.Err() == nil {
 		batch, err := ix.receive(ctx, q, queueURL, wait, opt.BatchSize)
@@ -48,15 +64,16 @@ func (ix *Indexer) Work(ctx context.Context, q Queue, queueURL string, opt Worke
 			if ctx.Err() != nil {
 				break
 			}
-			backoff = min(max(2*backoff, 500*time.Millisecond), 30*time.Second)
-			ix.log.WarnContext(ctx, "receive failed, backing off", "err", err, "backoff", backoff)
-			if opt.Once && backoff >= 8*time.Second {
+			failures++
+			if opt.Once && failures >= onceReceiveAttempts {
 				return fmt.Errorf("receive from %s: %w", queueURL, err)
 			}
-			sleepCtx(ctx, backoff)
+			wait := receiveBackoff.Delay(failures)
+			ix.log.WarnContext(ctx, "receive failed, backing off", "err", err, "backoff", wait)
+			_ = opt.sleep(ctx, wait) // an ended ctx ends the loop
 			continue
 		}
-		backoff = 0
+		failures = 0
 		if len(batch) == 0 {
 			if opt.Once {
 				return nil
@@ -88,7 +105,7 @@ func (ix *Indexer) Work(ctx context.Context, q Queue, queueURL string, opt Worke
 				return fmt.Errorf("%d messages keep failing; left in %s for redelivery and the dead-letter queue", len(failedBefore), queueURL)
 			}
 		}
-		sleepCtx(ctx, time.Second) // what failed is likely a backend fault: don't spin
+		_ = opt.sleep(ctx, time.Second) // what failed is likely a backend fault: don't spin
 	}
 	if errors.Is(ctx.Err(), context.Canceled) {
 		return nil
@@ -151,13 +168,4 @@ func (ix *Indexer) apply(ctx context.Context, q Queue, queueURL string, batch []
 		del = del[n:]
 	}
 	return ids, nil
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
 }

@@ -17,13 +17,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jokebox/jokebox/internal/retry"
 )
 
 // DefaultBaseURL is SMAPI's endpoint.
@@ -143,14 +144,7 @@ func (c *Client) wait(ctx context.Context, d time.Duration) error {
 	if c.sleep != nil {
 		return c.sleep(ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return retry.Sleep(ctx, d)
 }
 
 // do sends one API call, refreshing the token once on 401 and retrying 429
@@ -224,24 +218,20 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte) (*res
 }
 
 // backoff is the wait before retry number attempt: Retry-After when the
-// server sent one, else a uniformly random duration up to
-// BackoffBase·2^(attempt-1), capped at BackoffMax ("full jitter").
+// server sent one, else retry.Backoff's jittered wait with ceiling
+// BackoffBase·2^(attempt-1), capped at BackoffMax.
 func (c *Client) backoff(attempt int, retryAfter time.Duration) time.Duration {
 	if retryAfter > 0 {
 		return retryAfter
 	}
-	base, maxWait := c.BackoffBase, c.BackoffMax
-	if base <= 0 {
-		base = 500 * time.Millisecond
+	b := retry.Backoff{Base: c.BackoffBase, Max: c.BackoffMax}
+	if b.Base <= 0 {
+		b.Base = 500 * time.Millisecond
 	}
-	if maxWait <= 0 {
-		maxWait = 20 * time.Second
+	if b.Max <= 0 {
+		b.Max = 20 * time.Second
 	}
-	ceil := base << min(attempt-1, 20)
-	if ceil <= 0 || ceil > maxWait {
-		ceil = maxWait
-	}
-	return time.Duration(rand.Int64N(int64(ceil)) + 1)
+	return b.Delay(attempt)
 }
 
 // parseRetryAfter reads a Retry-After header: delay seconds or an HTTP date.

@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"time"
 
@@ -26,8 +25,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
+	"github.com/jokebox/jokebox/internal/retry"
 	"github.com/jokebox/jokebox/shared/manifest"
 )
+
+// conflictBackoff spaces a writer's attempts after losing a conditional
+// write: short waits, since the winner is done by the time it lost.
+var conflictBackoff = retry.Backoff{Base: 40 * time.Millisecond, Max: 320 * time.Millisecond}
 
 // PointerKey is where the authoritative pointer is kept in the bucket.
 const PointerKey = manifest.Prefix + "pointer.json"
@@ -218,7 +222,9 @@ func (s *Store) Update(ctx context.Context, fn UpdateFunc, opt UpdateOptions) (*
 			return nil, fmt.Errorf("publish manifest: lost the race %d times: %w", attempt, err)
 		}
 		s.log.DebugContext(ctx, "manifest version taken, retrying", "version", m.Version, "attempt", attempt)
-		sleep(ctx, attempt)
+		if err := retry.Sleep(ctx, conflictBackoff.Delay(attempt)); err != nil {
+			return nil, fmt.Errorf("publish manifest v%d: %w", m.Version, err)
+		}
 		if m, err = s.latest(ctx, base+1, opt); err != nil {
 			return nil, err
 		}
@@ -314,7 +320,9 @@ func (s *Store) advance(ctx context.Context, p manifest.Pointer) error {
 		if !isConflict(err) || attempt >= s.MaxAttempts {
 			return fmt.Errorf("move pointer to v%d: %w", p.Version, err)
 		}
-		sleep(ctx, attempt)
+		if err := retry.Sleep(ctx, conflictBackoff.Delay(attempt)); err != nil {
+			return fmt.Errorf("move pointer to v%d: %w", p.Version, err)
+		}
 	}
 	return s.syncParameter(ctx, p)
 }
@@ -411,16 +419,4 @@ func isConflict(err error) bool {
 func isNotFound(err error) bool {
 	var re *awshttp.ResponseError
 	return errors.As(err, &re) && re.HTTPStatusCode() == http.StatusNotFound
-}
-
-// sleep backs off with jitter between retries.
-func sleep(ctx context.Context, attempt int) {
-	d := time.Duration(min(attempt, 8)) * 20 * time.Millisecond
-	d += rand.N(d)
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
 }
