@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/jokebox/jokebox/shared/alexa"
+	"github.com/jokebox/jokebox/shared/manifest"
 	"github.com/jokebox/jokebox/shared/store"
 )
 
@@ -130,5 +132,77 @@ func BenchmarkParseToken(b *testing.B) {
 		if _, ok := ParseToken(s); !ok {
 			b.Fatal("refused")
 		}
+	}
+}
+
+// bigManifest is a manifest of n entries in 1,000 folders, built directly
+// (Apply would take longer than the benchmark), with shuffled orders.
+func bigManifest(n int) *manifest.Manifest {
+	m := manifest.New()
+	m.Version = 5
+	m.Entries = make([]manifest.Entry, n)
+	const folders = 1000
+	for i := range m.Entries {
+		m.Entries[i] = manifest.Entry{Key: fmt.Sprintf("carpeta-%03d/chiste número %07d.mp3", i/((n+folders-1)/folders), i), Size: 1000, Duration: 9 * time.Second}
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	lib := m.Library()
+	lib.Order = make([]uint32, n)
+	for i, p := range rng.Perm(n) {
+		lib.Order[i] = uint32(p)
+	}
+	for i := 0; i < n; {
+		name := manifest.Folder(m.Entries[i].Key)
+		pl := manifest.Playlist{Name: name}
+		for ; i < n && manifest.Folder(m.Entries[i].Key) == name; i++ {
+			pl.Order = append(pl.Order, uint32(i))
+		}
+		rng.Shuffle(len(pl.Order), func(a, b int) { pl.Order[a], pl.Order[b] = pl.Order[b], pl.Order[a] })
+		m.Playlists = append(m.Playlists, pl)
+	}
+	return m
+}
+
+// BenchmarkNextToken1M answers NextIntent on a 1,000,000-entry manifest for
+// device tokens of each kind (issue 14: a forged "#" key used to hash every
+// entry of the playlist). The signer is the cheap test one, so the figure is
+// the token's cost. Compare hashed with normal:
+//
+//	go test -run '^$' -bench 'NextToken1M' -benchtime 2000x ./shared/skill/
+func BenchmarkNextToken1M(b *testing.B) {
+	m := bigManifest(1_000_000)
+	h, err := New(&memSource{m: m}, signFunc(fakeSign), Config{ManifestTTL: time.Hour}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	h.nonce = func() string { return "bench0" }
+	lib := m.Library()
+	key := m.Entries[lib.Order[17]].Key
+	for _, tc := range []struct{ name, token string }{
+		// the usual request: same version, same position
+		{"normal", Token{Version: m.Version, Pos: 17, Key: key}.String()},
+		// a manifest later: the key is looked up again
+		{"normal-stale", Token{Version: m.Version - 1, Pos: 3, Key: key}.String()},
+		// a long key's hash, a manifest later
+		{"hashed-stale", Token{Version: m.Version - 1, Pos: 3, Key: hashKey(key)}.String()},
+		// a forged hash that matches no entry
+		{"hashed-forged", Token{Version: m.Version, Pos: 17, Key: "#AAAAAAAAAAAAAAAAAAAAAA"}.String()},
+		// a forged hashed playlist name
+		{"hashed-playlist", Token{Version: m.Version, Playlist: "#AAAAAAAAAAAAAAAAAAAAAA", Pos: 17, Key: key}.String()},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			req := load(b, "intent.next.en-US.json", withToken(tc.token, 0))
+			ctx := context.Background()
+			if _, err := h.Handle(ctx, req); err != nil { // warm: the manifest and its index
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				if _, err := h.Handle(ctx, req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

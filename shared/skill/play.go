@@ -73,37 +73,26 @@ func (r *request) spoken(text string) *alexa.Response {
 // locate finds where a token points in m. ok is false when the token is not
 // ours or its playlist is gone. When the manifest changed since the token
 // was made, the token's key is looked up again; if it is gone the cursor is
-// before the first entry.
-func locate(m *manifest.Manifest, raw string) (c cursor, ok bool) {
+// before the first entry. Every lookup is O(1) or O(log n), whatever the
+// token holds (tokenIndex).
+func (r *request) locate(m *manifest.Manifest, raw string) (c cursor, ok bool) {
 	t, ok := ParseToken(raw)
 	if !ok {
 		return cursor{}, false
 	}
-	for i := range m.Playlists {
-		if t.MatchesPlaylist(m.Playlists[i].Name) {
-			c = cursor{m: m, pl: &m.Playlists[i], pos: -1}
-			break
-		}
-	}
-	if c.pl == nil || len(c.pl.Order) == 0 {
+	x := r.h.index.of(m)
+	pl, ok := x.playlist(t.Playlist)
+	if !ok || len(pl.Order) == 0 {
 		return cursor{}, false
 	}
-	if t.Version == m.Version && t.Pos < len(c.pl.Order) && t.MatchesKey(m.Entries[c.pl.Order[t.Pos]].Key) {
+	c = cursor{m: m, pl: pl, pos: -1}
+	if t.Version == m.Version && t.Pos < len(pl.Order) && t.MatchesKey(m.Entries[pl.Order[t.Pos]].Key) {
 		c.pos = t.Pos
 		return c, true
 	}
-	if idx, found := m.Lookup(t.Key); found { // also a key that begins with "#"
-		if pos, in := c.pl.Position(idx); in {
+	if idx, found := x.entry(t.Key); found {
+		if pos, in := x.position(pl, idx); in {
 			c.pos = pos
-		}
-		return c, true
-	}
-	if strings.HasPrefix(t.Key, "#") {
-		for pos, idx := range c.pl.Order {
-			if t.MatchesKey(m.Entries[idx].Key) {
-				c.pos = pos
-				return c, true
-			}
 		}
 	}
 	return c, true
@@ -111,7 +100,7 @@ func locate(m *manifest.Manifest, raw string) (c cursor, ok bool) {
 
 // current is where the device is, from context.AudioPlayer.
 func (r *request) current(m *manifest.Manifest) (cursor, bool) {
-	return locate(m, r.Player().Token)
+	return r.locate(m, r.Player().Token)
 }
 
 // playNext plays the entry after the device's current one in playlist name
@@ -201,7 +190,7 @@ func (r *request) enqueueNext() (*alexa.Response, error) {
 	if answer != nil {
 		return answer, nil
 	}
-	c, ok := locate(m, r.Request.Request.Token)
+	c, ok := r.locate(m, r.Request.Request.Token)
 	if !ok {
 		return empty(), nil
 	}
@@ -227,7 +216,7 @@ func (r *request) replaceFailed() (*alexa.Response, error) {
 	if answer != nil {
 		return answer, nil
 	}
-	c, ok := locate(m, body.Token)
+	c, ok := r.locate(m, body.Token)
 	if !ok {
 		return empty(), nil
 	}

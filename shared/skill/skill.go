@@ -65,6 +65,7 @@ func Intents() []string {
 // Handler is the skill.
 type Handler struct {
 	lib    *library
+	index  indexes // of the manifest last used, for tokens
 	sign   Signer
 	cfg    Config
 	speech *speech

@@ -1,6 +1,8 @@
 package skill
 
 import (
+	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -115,4 +117,54 @@ func FuzzParseToken(f *testing.F) {
 			t.Fatalf("unstable encoding: %q then %q", enc, enc2)
 		}
 	})
+}
+
+// TestLocateIndex checks the token index against the plain definition: for
+// every entry of every playlist, a token from an older manifest that names
+// the key, or its hash, or the playlist by its hash, finds the entry's
+// position; a hash of nothing finds no position.
+func TestLocateIndex(t *testing.T) {
+	long := strings.Repeat("x", 1100)
+	m := buildManifest(9, append([]string{long + "/a.mp3", long + "/b.mp3", "jokes/" + long + ".mp3", "#raw/c.mp3"}, testKeys...)...)
+	h := newTestHandler(t, &memSource{m: m}, Config{})
+	r := &request{Request: load(t, "intent.next.en-US.json", nil), h: h}
+	for pi := range m.Playlists {
+		pl := &m.Playlists[pi]
+		for pos, idx := range pl.Order {
+			key := m.Entries[idx].Key
+			for _, raw := range []string{
+				Token{Version: 1, Playlist: pl.Name, Pos: 0, Key: key}.String(),
+				rawToken(1, pl.Name, 0, hashKey(key)),
+				rawToken(1, hashKey(pl.Name), 0, hashKey(key)),
+				rawToken(m.Version, hashKey(pl.Name), pos, hashKey(key)),
+			} {
+				if len(raw) > maxTokenLen {
+					continue // no device holds it: the token would have hashed the field
+				}
+				c, ok := r.locate(m, raw)
+				if !ok || c.pl != pl || c.pos != pos {
+					t.Errorf("%.80q: playlist %v at %d, %v; want %.20q at %d", raw, c.pl != nil, c.pos, ok, pl.Name, pos)
+				}
+			}
+		}
+		c, ok := r.locate(m, rawToken(m.Version, hashKey(pl.Name), 0, hashKey("not/there.mp3")))
+		if !ok || c.pl != pl || c.pos != -1 {
+			t.Errorf("hash of no key in %q: %v at %d; want the playlist, before its first entry", pl.Name, ok, c.pos)
+		}
+	}
+	if _, ok := r.locate(m, rawToken(m.Version, hashKey("no such folder"), 0, testKeys[0])); ok {
+		t.Error("hash of no playlist located")
+	}
+}
+
+// rawToken encodes a token field by field, leaving hashed fields ("#…") as
+// they are: Token.String would hash a field again when the other is long.
+func rawToken(v int64, playlist string, pos int, key string) string {
+	esc := func(s string) string {
+		if strings.HasPrefix(s, "#") {
+			return s
+		}
+		return url.QueryEscape(s)
+	}
+	return fmt.Sprintf("jb1|%d|%s|%d|nraw000|%s", v, esc(playlist), pos, esc(key))
 }
