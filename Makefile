@@ -5,14 +5,19 @@ GO ?= go
 STATICCHECK ?= $(shell command -v staticcheck 2>/dev/null || echo "$$($(GO) env GOPATH)/bin/staticcheck")
 FUZZTIME ?= 10s
 
-.PHONY: dev test check vet lint unit race fuzz bench-smoke bench audio
+.PHONY: dev setup test check vet lint unit race fuzz bench-smoke bench audio
 
 ## dev: run the whole skill on this machine with the sample audio (http://127.0.0.1:8080)
 dev:
+	@echo "building jokebox: the first build takes about a minute, later ones a few seconds"
 	$(GO) run ./cmd/jokebox dev
 
-## test: everything CI runs: vet, staticcheck, all tests (emulators, deploy, browser), race, fuzz, benchmarks once
-test: check unit race fuzz bench-smoke
+## test: everything CI runs: setup, vet, staticcheck, all tests (emulators, deploy, browser), race, fuzz, benchmarks once
+test: setup check unit race fuzz bench-smoke
+
+## setup: install what test needs (Debian packages as root, npm ci, pinned Go tools), or stop at once saying what is missing
+setup:
+	./scripts/setup.sh
 
 check: vet lint
 

@@ -20,6 +20,17 @@ ACTIONLINT ?= $(shell command -v actionlint 2>/dev/null || echo "$$(go env GOPAT
 
 .PHONY: build package deploy remove lint-deploy FORCE
 
+# package and deploy need the skill ID (serverless.yml has one only for the
+# test and local stages): say so before building anything, not minutes later.
+ifneq ($(filter package deploy,$(MAKECMDGOALS)),)
+ifeq ($(filter test local,$(STAGE)),)
+ifeq ($(strip $(JOKEBOX_SKILL_ID))$(findstring skillId,$(SLS_FLAGS)),)
+$(error JOKEBOX_SKILL_ID is not set. make $(filter package deploy,$(MAKECMDGOALS)) needs your Alexa skill's ID (amzn1.ask.skill.…, under "Copy Skill ID" in the Alexa developer console): \
+  run  JOKEBOX_SKILL_ID=amzn1.ask.skill.… make $(filter package deploy,$(MAKECMDGOALS))  or  make $(filter package deploy,$(MAKECMDGOALS)) SLS_FLAGS='--param skillId=amzn1.ask.skill.…')
+endif
+endif
+endif
+
 build: $(LAMBDA_FUNCTIONS:%=$(LAMBDA_BUILD_DIR)/%.zip)
 
 # go build decides whether anything changed; the fixed timestamp keeps the zip

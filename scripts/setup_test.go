@@ -1,0 +1,187 @@
+// Package scripts holds the tests of the repository's shell scripts.
+package scripts
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// pathWithout returns a PATH of one folder holding links to every program
+// on this PATH except those named.
+func pathWithout(t *testing.T, names ...string) string {
+	t.Helper()
+	skip := map[string]bool{}
+	for _, n := range names {
+		skip[n] = true
+	}
+	dir := t.TempDir()
+	for _, d := range filepath.SplitList(os.Getenv("PATH")) {
+		entries, err := os.ReadDir(d)
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			if skip[e.Name()] {
+				continue
+			}
+			link := filepath.Join(dir, e.Name())
+			if _, err := os.Lstat(link); err == nil {
+				continue // the first on PATH wins
+			}
+			if err := os.Symlink(filepath.Join(d, e.Name()), link); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return dir
+}
+
+// freshClone copies what setup.sh reads into an empty folder: no
+// node_modules, as in a fresh clone.
+func freshClone(t *testing.T) string {
+	t.Helper()
+	root := t.TempDir()
+	if err := os.Mkdir(filepath.Join(root, "scripts"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"scripts/setup.sh", "package.json", "package-lock.json"} {
+		b, err := os.ReadFile(filepath.Join("..", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, f), b, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+// runSetup runs setup.sh of root with PATH path and returns its output,
+// exit status and how long it took.
+func runSetup(t *testing.T, root, path string, args ...string) (string, int, time.Duration) {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(root, "scripts", "setup.sh"), args...)
+	cmd.Env = []string{"PATH=" + path, "HOME=" + os.Getenv("HOME"), "GOBIN=" + t.TempDir()}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err := cmd.Run()
+	took := time.Since(start)
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		t.Fatal(err)
+	}
+	return out.String(), cmd.ProcessState.ExitCode(), took
+}
+
+// TestSetupStopsAtOnce is the first run on a fresh clone of a machine
+// without Chromium, where packages cannot be installed: `make test` must
+// stop at once with one message naming what is missing and the command that
+// installs it, without starting npm ci or go install.
+func TestSetupStopsAtOnce(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("no bash")
+	}
+	t.Parallel()
+	path := pathWithout(t, "chromium", "chromedriver", "apt-get")
+	for _, mode := range [][]string{{"--check"}, nil} {
+		t.Run(strings.Join(append([]string{"setup.sh"}, mode...), " "), func(t *testing.T) {
+			root := freshClone(t)
+			out, code, took := runSetup(t, root, path, mode...)
+			t.Logf("exit %d after %v:\n%s", code, took.Round(time.Millisecond), out)
+			if code != 1 {
+				t.Errorf("exit status %d; want 1", code)
+			}
+			if took > 30*time.Second {
+				t.Errorf("took %v; want it to stop within 30 s", took)
+			}
+			if n := strings.Count(out, "setup: missing "); n != 1 {
+				t.Errorf("%d 'setup: missing' lines; want one message", n)
+			}
+			missing, _, _ := strings.Cut(out, "\n")
+			for _, want := range []string{"chromium", "chromedriver"} {
+				if !strings.Contains(missing, want) {
+					t.Errorf("message does not name %s: %q", want, missing)
+				}
+			}
+			if !strings.Contains(out, "Install with:\n  ") || !strings.Contains(out, "apt-get install -y chromium chromium-driver") {
+				t.Errorf("message has no install command:\n%s", out)
+			}
+			if mode != nil && !strings.Contains(missing, "node_modules (npm ci)") {
+				t.Errorf("check mode does not name node_modules: %q", missing)
+			}
+			if _, err := os.Stat(filepath.Join(root, "node_modules")); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("node_modules was created (%v): setup went on after finding a missing package", err)
+			}
+		})
+	}
+}
+
+// TestMakePackageNeedsSkillID: make package and make deploy stop before
+// building anything when no skill ID is given, and say how to give one.
+func TestMakePackageNeedsSkillID(t *testing.T) {
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("no make")
+	}
+	t.Parallel()
+	tests := []struct {
+		args    []string
+		env     string
+		refused bool
+	}{
+		{[]string{"package"}, "", true},
+		{[]string{"deploy"}, "", true},
+		{[]string{"deploy", "STAGE=prod"}, "", true},
+		{[]string{"package"}, "JOKEBOX_SKILL_ID=amzn1.ask.skill.x", false},
+		{[]string{"deploy", "SLS_FLAGS=--param skillId=amzn1.ask.skill.x"}, "", false},
+		{[]string{"package", "STAGE=test"}, "", false},
+		{[]string{"build"}, "", false},
+	}
+	for _, tt := range tests {
+		cmd := exec.Command("make", append([]string{"-n", "-C", ".."}, tt.args...)...)
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
+		if tt.env != "" {
+			cmd.Env = append(cmd.Env, tt.env)
+		}
+		out, err := cmd.CombinedOutput()
+		built := strings.Contains(string(out), "go build")
+		if !tt.refused {
+			if err != nil || !built {
+				t.Errorf("make -n %q (%s): %v, want the build planned:\n%s", tt.args, tt.env, err, out)
+			}
+			continue
+		}
+		if err == nil || built {
+			t.Errorf("make -n %q: err %v, want a refusal before any build:\n%s", tt.args, err, out)
+		}
+		for _, want := range []string{"JOKEBOX_SKILL_ID=amzn1.ask.skill.… make " + tt.args[0], "--param skillId="} {
+			if !strings.Contains(string(out), want) {
+				t.Errorf("make -n %q says\n%s\nwant it to contain %q", tt.args, out, want)
+			}
+		}
+	}
+}
+
+// TestMakeDevSaysFirstBuildIsSlow: make dev says the first build takes a
+// while before starting it.
+func TestMakeDevSaysFirstBuildIsSlow(t *testing.T) {
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("no make")
+	}
+	t.Parallel()
+	out, err := exec.Command("make", "-n", "-C", "..", "dev").CombinedOutput()
+	if err != nil {
+		t.Fatalf("make -n dev: %v\n%s", err, out)
+	}
+	s := string(out)
+	say, run := strings.Index(s, "first build takes about a minute"), strings.Index(s, "go run ./cmd/jokebox dev")
+	if say < 0 || run < 0 || say > run {
+		t.Errorf("make -n dev:\n%s\nwant the first-build notice before go run", s)
+	}
+}
