@@ -41,6 +41,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/jokebox/jokebox/internal/motoserver"
+	"github.com/jokebox/jokebox/shared/audio"
 )
 
 // testSkillID is params.test.skillId in serverless.yml.
@@ -165,6 +166,19 @@ func grants(t *testing.T, doc policyDocument) map[string][]string {
 	return out
 }
 
+// skillObjects are the objects the skill may read: the manifests, and the
+// audio by every case variant of each playable suffix (IAM patterns are
+// case-sensitive). Not the pointer, nor any other upload.
+func skillObjects(bucketARN string) []string {
+	out := []string{bucketARN + "/_jokebox/manifests/*"}
+	for _, ext := range audioExtensions {
+		for _, v := range caseVariants(ext) {
+			out = append(out, bucketARN+"/*."+v)
+		}
+	}
+	return out
+}
+
 // caseVariants returns every upper/lower-case spelling of s.
 func caseVariants(s string) []string {
 	out := []string{""}
@@ -180,6 +194,25 @@ func caseVariants(s string) []string {
 		out = next
 	}
 	return out
+}
+
+// TestAudioExtensionsArePlayable keeps audioExtensions, which the template
+// tests check the notifications and the skill role against, in step with
+// what the indexer accepts.
+func TestAudioExtensionsArePlayable(t *testing.T) {
+	t.Parallel()
+	for _, ext := range audioExtensions {
+		for _, v := range caseVariants(ext) {
+			if !audio.Playable("a/b." + v) {
+				t.Errorf("audio.Playable(%q) = false; want true", "a/b."+v)
+			}
+		}
+	}
+	for _, key := range []string{"a.wav", "a.ogg", "a.flac", "_jokebox/manifests/00000000000000000001.jbx", "_jokebox/pointer.json", "mp3"} {
+		if audio.Playable(key) {
+			t.Errorf("audio.Playable(%q) = true; add its extension to audioExtensions (and deploy/notifications.js)", key)
+		}
+	}
 }
 
 func TestCaseVariants(t *testing.T) {
@@ -411,7 +444,7 @@ func TestTemplate(t *testing.T) {
 			"SkillRole": {
 				"logs:CreateLogStream": logARN("skill"),
 				"logs:PutLogEvents":    logARN("skill"),
-				"s3:GetObject":         {bucketARN + "/*"},
+				"s3:GetObject":         skillObjects(bucketARN),
 				"ssm:GetParameter":     {paramARN},
 			},
 			"IndexerRole": {
@@ -438,8 +471,10 @@ func TestTemplate(t *testing.T) {
 				"lambda:InvokeFunction": {skillARN, skillARN + ":*"},
 			},
 		}
-		for _, list := range want["RotatorRole"] {
-			slices.Sort(list)
+		for _, grants := range want {
+			for _, list := range grants {
+				slices.Sort(list)
+			}
 		}
 		if got, wantIDs := tpl.ofType("AWS::IAM::Role"), []string{"IndexerRole", "RotatorRole", "SkillRole"}; !slices.Equal(got, wantIDs) {
 			t.Errorf("IAM roles = %v; want %v (no shared default role)", got, wantIDs)
