@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	samplemedia "github.com/jokebox/jokebox/media"
 	"github.com/jokebox/jokebox/shared/app"
 	"github.com/jokebox/jokebox/shared/config"
 	"github.com/jokebox/jokebox/shared/devstack"
@@ -20,7 +21,7 @@ import (
 )
 
 // devSkillID is the skill ID the simulator sends unless JOKEBOX_SKILL_ID
-// names another.
+// names another. Without JOKEBOX_SKILL_ID dev answers every skill ID.
 const devSkillID = "amzn1.ask.skill.dev-simulator"
 
 // devBucket is the embedded S3's bucket.
@@ -35,9 +36,12 @@ const devBucket = "jokebox-dev"
 // reindexed at start, and the media folder is uploaded and watched only when
 // --media is given explicitly. Local deletions then delete from the bucket,
 // but files only in the bucket are never deleted.
+//
+// Without --media and without a ./media folder it serves the sample library
+// built into the binary, so an installed jokebox can demo anywhere.
 func runDev(ctx context.Context, c *cli, args []string) error {
 	fs := newFlags(c, "dev")
-	media := fs.String("media", "media", "folder of audio files to serve; watched for changes")
+	media := fs.String("media", "media", "`DIR` of audio files to serve, watched for changes; without it and without ./media, the sample library built into jokebox")
 	addr := fs.String("addr", "127.0.0.1:8080", "where to serve the simulator and /alexa")
 	bucket := fs.String("bucket", "", "use this bucket (AWS environment variables) instead of the embedded S3")
 	if err := parseFlags(fs, args); err != nil {
@@ -49,18 +53,33 @@ func runDev(ctx context.Context, c *cli, args []string) error {
 	mediaSet := false
 	fs.Visit(func(f *flag.Flag) { mediaSet = mediaSet || f.Name == "media" })
 	syncMedia := *bucket == "" || mediaSet
+	sample := false
 	if syncMedia {
 		if fi, err := os.Stat(*media); err != nil || !fi.IsDir() {
-			return fmt.Errorf("dev: media folder %s not found: create it and drop audio files in, or pass --media DIR", *media)
+			if mediaSet {
+				return fmt.Errorf("dev: media folder %s not found: create it and drop audio files in, or pass another --media DIR", *media)
+			}
+			sample = true
 		}
 	}
+
+	// Take the port first: a port in use is reported before any upload.
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("dev: %w: is another jokebox dev running? Choose another address with --addr, e.g. --addr 127.0.0.1:8081", err)
+	}
+	defer ln.Close()
 
 	cfg, err := config.Load(c.getenv, 0)
 	if err != nil {
 		return err
 	}
-	if cfg.SkillID == "" {
-		cfg.SkillID = devSkillID
+	// A local tool: without JOKEBOX_SKILL_ID, requests for every skill are
+	// answered (events/ and other tools send their own IDs), and the
+	// simulator sends devSkillID.
+	pageSkillID := cfg.SkillID
+	if pageSkillID == "" {
+		pageSkillID = devSkillID
 	}
 	if c.getenv("JOKEBOX_CONTINUOUS") == "" {
 		cfg.Continuous = true
@@ -99,16 +118,30 @@ func runDev(ctx context.Context, c *cli, args []string) error {
 	fmt.Fprintln(out, "jokebox dev")
 	var watcher *devstack.Watcher
 	if syncMedia {
-		sy := devstack.NewSyncer(devstack.SyncConfig{Dir: *media, Bucket: cfg.Bucket, S3: a.S3, Indexer: ix, Progress: out, Logger: c.logger()})
-		if watcher, err = sy.Watch(); err != nil {
-			return err
+		mediaName := *media
+		if sample {
+			dir, err := os.MkdirTemp("", "jokebox-sample-")
+			if err != nil {
+				return fmt.Errorf("dev: sample library: %w", err)
+			}
+			defer os.RemoveAll(dir)
+			if err := os.CopyFS(dir, samplemedia.Sample); err != nil {
+				return fmt.Errorf("dev: sample library: %w", err)
+			}
+			*media, mediaName = dir, "the sample library built into jokebox (no ./media here; --media DIR serves your own)"
 		}
-		defer watcher.Close()
+		sy := devstack.NewSyncer(devstack.SyncConfig{Dir: *media, Bucket: cfg.Bucket, S3: a.S3, Indexer: ix, Progress: out, Logger: c.logger()})
+		if !sample {
+			if watcher, err = sy.Watch(); err != nil {
+				return err
+			}
+			defer watcher.Close()
+		}
 		res, err := sy.SyncAll(ctx)
 		if err != nil {
 			return fmt.Errorf("dev: sync %s: %w", *media, err)
 		}
-		fmt.Fprintf(out, "  media     %s: %d files uploaded (%s) in %v", *media, res.Files, sizeString(res.Bytes), res.Took.Round(time.Millisecond))
+		fmt.Fprintf(out, "  media     %s: %d files uploaded (%s) in %v", mediaName, res.Files, sizeString(res.Bytes), res.Took.Round(time.Millisecond))
 		if res.Skipped > 0 {
 			fmt.Fprintf(out, ", %d hidden or temporary skipped", res.Skipped)
 		}
@@ -123,27 +156,27 @@ func runDev(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		m = nil // nothing published yet
 	}
-	printIndexed(out, m)
+	printIndexed(out, "indexed", m)
 
 	info := func(ctx context.Context) devstack.Info {
 		m, err := a.Store.Load(ctx)
 		if err != nil {
-			i := devstack.InfoFromManifest(cfg.SkillID, cfg.Bucket, nil)
+			i := devstack.InfoFromManifest(pageSkillID, cfg.Bucket, nil)
 			i.Error = "no manifest yet"
 			return i
 		}
-		return devstack.InfoFromManifest(cfg.SkillID, cfg.Bucket, m)
-	}
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return fmt.Errorf("dev: %w", err)
+		return devstack.InfoFromManifest(pageSkillID, cfg.Bucket, m)
 	}
 	srv := &http.Server{Handler: devstack.Handler(sk, info, c.logger()), ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 
 	fmt.Fprintf(out, "  bucket    %s\n", cfg.Bucket)
-	fmt.Fprintf(out, "  skill ID  %s (request verification is off in dev)\n", cfg.SkillID)
+	if cfg.SkillID == "" {
+		fmt.Fprintf(out, "  skill ID  any: JOKEBOX_SKILL_ID is not set, so requests for every skill are answered (events/ works; request verification is off in dev)\n")
+	} else {
+		fmt.Fprintf(out, "  skill ID  %s only (JOKEBOX_SKILL_ID; request verification is off in dev)\n", cfg.SkillID)
+	}
 	fmt.Fprintf(out, "\n  open      http://%s/\n\n", ln.Addr())
 	if watcher != nil {
 		fmt.Fprintf(out, "Watching %s for changes. Ctrl-C to stop.\n", *media)
@@ -153,6 +186,19 @@ func runDev(ctx context.Context, c *cli, args []string) error {
 
 	watched := make(chan error, 1)
 	if watcher != nil {
+		// Say each manifest version the changes publish.
+		var last int64
+		if m != nil {
+			last = m.Version
+		}
+		watcher.OnApply = func([]devstack.Change, error) {
+			m, err := a.Store.Load(ctx)
+			if err != nil || m.Version == last {
+				return
+			}
+			last = m.Version
+			printIndexed(out, "published", m)
+		}
 		go func() { watched <- watcher.Run(ctx) }()
 	}
 	select {
@@ -170,10 +216,12 @@ func runDev(ctx context.Context, c *cli, args []string) error {
 	return nil
 }
 
-// printIndexed says what the indexer published.
-func printIndexed(w io.Writer, m *manifest.Manifest) {
+// printIndexed says what the indexer published: verb ("indexed" at start,
+// "published" for later versions), files, playlists as the simulator page
+// counts them (the folders) and rejected files.
+func printIndexed(w io.Writer, verb string, m *manifest.Manifest) {
 	if m == nil || len(m.Entries) == 0 {
-		fmt.Fprintln(w, "  indexed   nothing playable yet: drop .mp3 or .m4a files into the media folder")
+		fmt.Fprintf(w, "  %-9s nothing playable yet: drop .mp3 or .m4a files into the media folder\n", verb)
 		if m == nil {
 			return
 		}
@@ -182,22 +230,22 @@ func printIndexed(w io.Writer, m *manifest.Manifest) {
 		for _, p := range m.Playlists[1:] {
 			folders = append(folders, fmt.Sprintf("%s %d", p.Name, len(p.Order)))
 		}
-		fmt.Fprintf(w, "  indexed   %d files in %d playlists", len(m.Entries), len(m.Playlists))
+		fmt.Fprintf(w, "  %-9s manifest v%d: %d files in %d playlists", verb, m.Version, len(m.Entries), len(folders))
 		if len(folders) > 0 {
-			fmt.Fprintf(w, " (library, %s)", strings.Join(folders, ", "))
+			fmt.Fprintf(w, " (%s)", strings.Join(folders, ", "))
 		}
 		fmt.Fprintln(w)
 	}
 	if n := len(m.Rejected); n > 0 {
-		fmt.Fprintf(w, "  rejected  %d:", n)
+		var files []string
 		for i, r := range m.Rejected {
 			if i == 5 {
-				fmt.Fprintf(w, " …")
+				files = append(files, "…")
 				break
 			}
-			fmt.Fprintf(w, " %s (%s);", r.Key, r.Reason)
+			files = append(files, fmt.Sprintf("%s (%s)", r.Key, r.Reason))
 		}
-		fmt.Fprintln(w)
+		fmt.Fprintf(w, "  rejected  %d: %s\n", n, strings.Join(files, "; "))
 	}
 }
 
