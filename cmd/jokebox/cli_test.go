@@ -143,8 +143,8 @@ func TestUnknownCommands(t *testing.T) {
 	}{
 		{nil, "want a command: dev, serve"},
 		{[]string{"jump"}, `unknown command "jump"`},
-		{[]string{"skill"}, "jokebox skill: want a subcommand: validate, deploy-model"},
-		{[]string{"skill", "build"}, `jokebox skill: unknown subcommand "build" (want validate or deploy-model)`},
+		{[]string{"skill"}, "jokebox skill: want a subcommand: validate, build, deploy-model"},
+		{[]string{"skill", "nope"}, `jokebox skill: unknown subcommand "nope" (want validate or build or deploy-model)`},
 		{[]string{"dev", "--no-such-flag"}, "dev: flag provided but not defined: -no-such-flag (see 'jokebox dev -h')"},
 		{[]string{"help", "jump"}, `help: unknown command "jump"`},
 	}

@@ -68,7 +68,8 @@ func TestConfigErrorsNameEveryVariable(t *testing.T) {
 		want string
 	}{
 		{"skill deploy-model", func(c *cli) error { return run(context.Background(), c, []string{"skill", "deploy-model"}) },
-			"configuration: missing JOKEBOX_SKILL_ID, ASK_LWA_CLIENT_ID, ASK_LWA_CLIENT_SECRET, ASK_REFRESH_TOKEN"},
+			"configuration: missing JOKEBOX_SKILL_ID, JOKEBOX_BUCKET, ASK_LWA_CLIENT_ID, ASK_LWA_CLIENT_SECRET, ASK_REFRESH_TOKEN"},
+		{"skill build", func(c *cli) error { return run(context.Background(), c, []string{"skill", "build"}) }, "JOKEBOX_BUCKET"},
 		{"release", func(c *cli) error { return run(context.Background(), c, []string{"release"}) },
 			"configuration: missing JOKEBOX_SKILL_FUNCTION (or --function), JOKEBOX_SKILL_ID (or --skill-id), ASK_LWA_CLIENT_ID, ASK_LWA_CLIENT_SECRET, ASK_REFRESH_TOKEN"},
 		{"promote needs no SMAPI credentials", func(c *cli) error { return run(context.Background(), c, []string{"release", "promote"}) },
@@ -79,7 +80,7 @@ func TestConfigErrorsNameEveryVariable(t *testing.T) {
 			"configuration: missing JOKEBOX_SKILL_ID (or --skill-id)"},
 		{"unknown action", func(c *cli) error { return run(context.Background(), c, []string{"release", "deploy"}) }, `unknown action "deploy"`},
 		{"submit with promote", func(c *cli) error { return run(context.Background(), c, []string{"release", "promote", "--submit"}) }, "release only"},
-		{"unknown skill subcommand", func(c *cli) error { return run(context.Background(), c, []string{"skill", "build"}) }, `unknown subcommand "build"`},
+		{"unknown skill subcommand", func(c *cli) error { return run(context.Background(), c, []string{"skill", "nope"}) }, `unknown subcommand "nope"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

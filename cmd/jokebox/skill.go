@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -20,7 +19,7 @@ var handledIntents = skill.Intents()
 const modelBuildTimeout = 15 * time.Minute
 
 // runSkillValidate checks the skill package offline.
-func runSkillValidate(_ context.Context, c *cli, args []string) error {
+func runSkillValidate(ctx context.Context, c *cli, args []string) error {
 	fs := newFlags(c, "skill validate")
 	dir := fs.String("dir", "skill-package", "skill package directory")
 	if err := parseFlags(fs, args); err != nil {
@@ -33,6 +32,7 @@ func runSkillValidate(_ context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
+	warnMissingFolders(ctx, c, pkg)
 	fmt.Fprintf(c.stdout, "%s: ok (%d locales: %s; %d intents)\n", *dir, len(pkg.Locales()), strings.Join(pkg.Locales(), ", "), len(handledIntents))
 	return nil
 }
@@ -70,10 +70,13 @@ func runSkillDeployModel(ctx context.Context, c *cli, args []string) error {
 	if skillID == "" {
 		missing = append(missing, "JOKEBOX_SKILL_ID")
 	}
+	if c.getenv("JOKEBOX_BUCKET") == "" {
+		missing = append(missing, "JOKEBOX_BUCKET") // the playlist values come from its manifest
+	}
 	if err := configError(missing, credErr); err != nil {
 		return err
 	}
-	pkg, err := checkedPackage(c, *dir)
+	pkg, _, err := buildFromManifest(ctx, c, *dir)
 	if err != nil {
 		return err
 	}
@@ -86,7 +89,7 @@ func runSkillDeployModel(ctx context.Context, c *cli, args []string) error {
 	}
 	client := newSMAPIClient(c, creds)
 	for _, l := range locales {
-		b, err := os.ReadFile(skillpkg.ModelPath(*dir, l))
+		b, err := skillpkg.EncodeModel(pkg.Models[l])
 		if err != nil {
 			return err
 		}

@@ -14,10 +14,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/jokebox/jokebox/shared/spoken"
 )
 
 // SkillFile is the name of the manifest inside a skill package directory.
@@ -33,6 +37,11 @@ type Package struct {
 	// Models holds the interaction model of each locale that has a file in
 	// ModelDir, keyed by locale ("es-ES").
 	Models map[string]Model
+	// Overrides is the owner's overrides file (spoken.OverridesFile) as
+	// read, or nil when the package has none.
+	Overrides []byte
+	// skillJSON is skill.json as read, written back unchanged by Write.
+	skillJSON []byte
 }
 
 // Skill is the content of skill.json.
@@ -162,8 +171,12 @@ type SlotValueName struct {
 
 // Load reads the skill package in dir. A model file whose name is not a
 // locale of skill.json is still loaded, so Validate can report it.
-func Load(dir string) (*Package, error) {
-	b, err := os.ReadFile(filepath.Join(dir, SkillFile))
+func Load(dir string) (*Package, error) { return LoadFS(os.DirFS(dir)) }
+
+// LoadFS reads a skill package from the root of fsys, such as the one
+// embedded in the binaries (package skillpackage).
+func LoadFS(fsys fs.FS) (*Package, error) {
+	b, err := fs.ReadFile(fsys, SkillFile)
 	if err != nil {
 		return nil, fmt.Errorf("load skill package: %w", err)
 	}
@@ -171,21 +184,24 @@ func Load(dir string) (*Package, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load skill package: %s: %w", SkillFile, err)
 	}
-	pkg := &Package{Skill: skill, Models: map[string]Model{}}
-	files, err := filepath.Glob(filepath.Join(dir, filepath.FromSlash(ModelDir), "*.json"))
+	pkg := &Package{Skill: skill, Models: map[string]Model{}, skillJSON: b}
+	files, err := fs.Glob(fsys, ModelDir+"/*.json")
 	if err != nil {
 		return nil, fmt.Errorf("load skill package: %w", err)
 	}
 	for _, f := range files {
-		b, err := os.ReadFile(f)
+		b, err := fs.ReadFile(fsys, f)
 		if err != nil {
 			return nil, fmt.Errorf("load skill package: %w", err)
 		}
 		m, err := DecodeModel(b)
 		if err != nil {
-			return nil, fmt.Errorf("load skill package: %s: %w", filepath.Base(f), err)
+			return nil, fmt.Errorf("load skill package: %s: %w", path.Base(f), err)
 		}
-		pkg.Models[strings.TrimSuffix(filepath.Base(f), ".json")] = m
+		pkg.Models[strings.TrimSuffix(path.Base(f), ".json")] = m
+	}
+	if pkg.Overrides, err = readOptional(fsys, spoken.OverridesFile); err != nil {
+		return nil, fmt.Errorf("load skill package: %w", err)
 	}
 	return pkg, nil
 }

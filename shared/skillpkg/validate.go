@@ -39,6 +39,7 @@ const (
 	RuleExamplePhrase      = "example-phrase"
 	RuleListing            = "listing"
 	RuleManifest           = "manifest"
+	RuleOverrides          = "overrides"
 )
 
 // Validate checks pkg and returns every problem found, in a stable order;
@@ -65,6 +66,9 @@ func Validate(pkg *Package, handled []string) []Problem {
 	}
 	if len(m.PublishingInformation.Locales) == 0 {
 		add("", RuleManifest, "publishingInformation.locales is empty")
+	}
+	if _, err := pkg.ParseOverrides(); err != nil {
+		add("", RuleOverrides, "%v", err)
 	}
 
 	for _, locale := range pkg.Locales() {

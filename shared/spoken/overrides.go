@@ -139,18 +139,21 @@ func (o *Overrides) Name(folder, locale string) string {
 
 // Synonyms are the other ways to say a folder in a locale: the owner's
 // synonyms, the spoken form when the owner renamed it, the accent-free
-// forms, and singular and plural forms of all of these. Name itself is
+// forms, and singular and plural forms of all of these (the folder name's
+// in its language, or in Spanish and English when unmarked). Name itself is
 // not included; the list is sorted and has no repeats. o may be nil.
 func (o *Overrides) Synonyms(folder, locale string) []string {
 	type said struct{ lang, text string }
 	lang := Language(locale)
 	name := o.Name(folder, locale)
-	// The folder name is inflected in the folder's language when known.
-	folderLang := lang
+	// The folder name is inflected in the folder's language when known,
+	// else both as Spanish and as English.
+	base := []said{{lang, name}}
 	if l := o.FolderLanguage(folder); l != "" {
-		folderLang = l
+		base = append(base, said{l, Form(folder)})
+	} else {
+		base = append(base, said{"es", Form(folder)}, said{"en", Form(folder)})
 	}
-	base := []said{{lang, name}, {folderLang, Form(folder)}}
 	if o != nil {
 		if s, ok := byLocale(o.Folders[folder].Synonyms, locale); ok {
 			for _, v := range s {

@@ -35,8 +35,22 @@ func Form(folder string) string {
 	return b.String()
 }
 
-// Plain is s without accents, lower case, punctuation as spaces.
-func Plain(s string) string { return manifest.Fold(s) }
+// Plain is the spoken form of s without accents: "Canción" → "cancion".
+func Plain(s string) string {
+	parts := strings.Split(Form(s), "'")
+	for i, p := range parts {
+		// Fold keeps a part's edge spaces out; put them back.
+		f := manifest.Fold(p)
+		if strings.HasPrefix(p, " ") && i > 0 {
+			f = " " + f
+		}
+		if strings.HasSuffix(p, " ") && i < len(parts)-1 {
+			f += " "
+		}
+		parts[i] = f
+	}
+	return strings.Join(parts, "'")
+}
 
 // Language is the language part of a locale: "es-MX" → "es".
 func Language(locale string) string {
@@ -130,12 +144,12 @@ func plural(lang, w string) string {
 		switch {
 		case last == 'z':
 			return w[:len(w)-1] + "ces"
-		case isVowel(last) || strings.HasSuffix(w, "é") || strings.HasSuffix(w, "á") || strings.HasSuffix(w, "ó"):
-			return w + "s"
+		case strings.IndexByte("lrndjy", last) >= 0:
+			return unaccentLast(w) + "es" // canción → canciones, animal → animales
 		case last == 's' || last == 'x':
 			return w
 		default:
-			return unaccentLast(w) + "es" // canción → canciones
+			return w + "s" // chiste → chistes, toc → tocs
 		}
 	case "en":
 		switch {

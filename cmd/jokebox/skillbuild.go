@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jokebox/jokebox/shared/config"
+	"github.com/jokebox/jokebox/shared/manifest"
+	"github.com/jokebox/jokebox/shared/skillpkg"
+)
+
+// runSkillBuild writes the skill package with every locale's playlist
+// values generated from the current manifest's folders.
+func runSkillBuild(ctx context.Context, c *cli, args []string) error {
+	dir, out, err := skillBuildFlags(c, args)
+	if err != nil {
+		return err
+	}
+	pkg, folders, err := buildFromManifest(ctx, c, dir)
+	if err != nil {
+		return err
+	}
+	if err := pkg.Write(out); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "%s: %d locales, %d folders: %s\n", out, len(pkg.Models), len(folders), strings.Join(folders, ", "))
+	return nil
+}
+
+// skillBuildFlags parses `skill build`'s flags: the package directory and
+// where to write (by default the package directory itself).
+func skillBuildFlags(c *cli, args []string) (dir, out string, err error) {
+	fs := newFlags(c, "skill build")
+	d := fs.String("dir", "skill-package", "skill package directory to start from")
+	o := fs.String("out", "", "where to write the built package (default: --dir)")
+	if err := parseFlags(fs, args); err != nil {
+		return "", "", err
+	}
+	if fs.NArg() > 0 {
+		return "", "", fmt.Errorf("skill build: unexpected argument %q", fs.Arg(0))
+	}
+	if *o == "" {
+		*o = *d
+	}
+	return *d, *o, nil
+}
+
+// buildFromManifest loads the package in dir, reads the current manifest's
+// folder playlists from the configured bucket and builds the package's
+// playlist values from them (skillpkg.Build), printing every folder it had
+// to leave out. The built package is validated. `skill build` writes it
+// and `skill deploy-model` uploads it: one code path.
+func buildFromManifest(ctx context.Context, c *cli, dir string) (*skillpkg.Package, []string, error) {
+	folders, err := manifestFolders(ctx, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	pkg, err := skillpkg.Load(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	over, err := pkg.ParseOverrides()
+	if err != nil {
+		return nil, nil, fmt.Errorf("skill package %s: %w", dir, err)
+	}
+	built, skipped := skillpkg.Build(pkg, folders, over)
+	for _, s := range skipped {
+		fmt.Fprintln(c.stdout, "warning:", s)
+	}
+	if ps := skillpkg.Validate(built, handledIntents); len(ps) > 0 {
+		for _, p := range ps {
+			fmt.Fprintln(c.stdout, p)
+		}
+		return nil, nil, fmt.Errorf("built skill package: %d problems", len(ps))
+	}
+	return built, folders, nil
+}
+
+// manifestFolders reads the folder playlists of the current manifest.
+func manifestFolders(ctx context.Context, c *cli) ([]string, error) {
+	a, err := newApp(ctx, c, config.NeedBucket)
+	if err != nil {
+		return nil, err
+	}
+	m, err := a.Store.Load(ctx)
+	if errors.Is(err, manifest.ErrEmpty) {
+		return nil, fmt.Errorf("no manifest in %s yet: upload audio and run jokebox reindex first: %w", a.Config.Bucket, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the manifest: %w", err)
+	}
+	var folders []string
+	for _, p := range m.Playlists[1:] {
+		folders = append(folders, p.Name)
+	}
+	return folders, nil
+}
+
+// warnMissingFolders prints a warning for each model that lacks folders of
+// the current manifest, when the bucket is configured and readable.
+func warnMissingFolders(ctx context.Context, c *cli, pkg *skillpkg.Package) {
+	if c.getenv("JOKEBOX_BUCKET") == "" {
+		return
+	}
+	folders, err := manifestFolders(ctx, c)
+	if err != nil {
+		fmt.Fprintf(c.stdout, "note: folders not checked against the bucket: %v\n", err)
+		return
+	}
+	for _, p := range skillpkg.MissingFolders(pkg, folders) {
+		fmt.Fprintln(c.stdout, "warning:", p)
+	}
+}
