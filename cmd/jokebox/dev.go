@@ -167,7 +167,11 @@ func runDev(ctx context.Context, c *cli, args []string) error {
 		}
 		return devstack.InfoFromManifest(pageSkillID, cfg.Bucket, m)
 	}
-	srv := &http.Server{Handler: devstack.Handler(sk, info, c.logger()), ReadHeaderTimeout: 10 * time.Second}
+	h, err := devstack.Handler(sk, info, c.logger())
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 

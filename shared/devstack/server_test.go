@@ -1,20 +1,24 @@
 package devstack
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/jokebox/jokebox/shared/alexa"
 	"github.com/jokebox/jokebox/shared/manifest"
+	"github.com/jokebox/jokebox/shared/server"
 )
 
 // invokerFunc is an Invoker made of a function, for unit tests.
@@ -24,26 +28,34 @@ func (f invokerFunc) Invoke(ctx context.Context, payload []byte) ([]byte, error)
 	return f(ctx, payload)
 }
 
+// testSkill answers "ok" and fails in the ways a skill can for other bodies.
+var testSkill = invokerFunc(func(_ context.Context, p []byte) ([]byte, error) {
+	switch string(p) {
+	case "bad":
+		return nil, fmt.Errorf("%w: no request type", alexa.ErrInvalid)
+	case "other":
+		return nil, fmt.Errorf("%w: \"x\"", alexa.ErrWrongSkill)
+	case "broken":
+		return nil, errors.New("load manifest: secret-bucket boom")
+	case "panic":
+		panic("boom")
+	}
+	return []byte(`{"version":"1.0","response":{}}`), nil
+})
+
 func TestHandler(t *testing.T) {
 	t.Parallel()
-	skill := invokerFunc(func(_ context.Context, p []byte) ([]byte, error) {
-		switch string(p) {
-		case "bad":
-			return nil, fmt.Errorf("%w: no request type", alexa.ErrInvalid)
-		case "other":
-			return nil, fmt.Errorf("%w: \"x\"", alexa.ErrWrongSkill)
-		case "broken":
-			return nil, errors.New("load manifest: boom")
-		}
-		return []byte(`{"version":"1.0","response":{}}`), nil
-	})
 	m := manifest.New()
 	m.Version = 7
 	m.Entries = []manifest.Entry{{Key: "animales/pato.mp3"}, {Key: "raiz.mp3"}}
 	m.Playlists = []manifest.Playlist{{Order: []uint32{0, 1}}, {Name: "animales", Order: []uint32{0}}}
 	m.Rejected = []manifest.Rejection{{Key: "roto.mp3", Reason: "zero-byte file"}}
 	info := func(context.Context) Info { return InfoFromManifest("amzn1.ask.skill.dev-simulator", "media", m) }
-	srv := httptest.NewServer(Handler(skill, info, discard))
+	h, err := Handler(testSkill, info, discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 
 	tests := []struct {
@@ -55,24 +67,13 @@ func TestHandler(t *testing.T) {
 		{"script", "GET", "/app.js", "", 200, "window.jokebox"},
 		{"style", "GET", "/style.css", "", 200, ".card"},
 		{"skill", "POST", "/alexa", "ok", 200, `"version":"1.0"`},
-		{"invalid request", "POST", "/alexa", "bad", 400, `"error":"invalid alexa request: no request type"`},
-		{"other skill", "POST", "/alexa", "other", 400, `request for another skill`},
-		{"skill error", "POST", "/alexa", "broken", 500, `"error":"load manifest: boom"`},
-		{"too large", "POST", "/alexa", strings.Repeat("x", alexa.MaxRequestSize+1), 413, `too large`},
-		{"GET alexa", "GET", "/alexa", "", 405, `use POST`},
 		{"missing", "GET", "/nope.js", "", 404, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req, _ := http.NewRequest(tt.method, srv.URL+tt.path, strings.NewReader(tt.body))
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			b, _ := io.ReadAll(resp.Body)
-			if resp.StatusCode != tt.status || !strings.Contains(string(b), tt.contains) {
-				t.Errorf("%s %s = %d %.200s; want %d containing %q", tt.method, tt.path, resp.StatusCode, b, tt.status, tt.contains)
+			status, b := send(t, srv.URL, tt.method, tt.path, tt.body)
+			if status != tt.status || !strings.Contains(b, tt.contains) {
+				t.Errorf("%s %s = %d %.200s; want %d containing %q", tt.method, tt.path, status, b, tt.status, tt.contains)
 			}
 		})
 	}
@@ -96,6 +97,101 @@ func TestHandler(t *testing.T) {
 			t.Errorf("/api/info (-want +got):\n%s", diff)
 		}
 	})
+}
+
+// TestAlexaAsServe sends the same requests to /alexa under `jokebox dev`
+// and under `jokebox serve --insecure-skip-verify`: both are the one
+// server handler, so they must answer alike, with short reasons (never the
+// skill's internal error text) and one log line per request.
+func TestAlexaAsServe(t *testing.T) {
+	t.Parallel()
+	var devLog, serveLog syncBuffer
+	jsonLog := func(b *syncBuffer) *slog.Logger {
+		return slog.New(slog.NewJSONHandler(b, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	dev, err := Handler(testSkill, func(context.Context) Info { return Info{} }, jsonLog(&devLog))
+	if err != nil {
+		t.Fatal(err)
+	}
+	serve, err := server.NewHandler(testSkill, server.HandlerOptions{InsecureSkipVerify: true, Logger: jsonLog(&serveLog)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	devSrv, serveSrv := httptest.NewServer(dev), httptest.NewServer(serve)
+	t.Cleanup(devSrv.Close)
+	t.Cleanup(serveSrv.Close)
+
+	tests := []struct {
+		name, method, body string
+		status             int
+		reply              string
+	}{
+		{"skill", "POST", "ok", 200, `{"version":"1.0","response":{}}`},
+		{"invalid request", "POST", "bad", 400, "invalid alexa request\n"},
+		{"other skill", "POST", "other", 400, "request for another skill\n"},
+		{"skill error", "POST", "broken", 500, "internal error\n"},
+		{"skill panic", "POST", "panic", 500, "internal error\n"},
+		{"too large", "POST", strings.Repeat("x", alexa.MaxRequestSize+1), 400, "body too large\n"},
+		{"GET", "GET", "", 405, "method not allowed\n"},
+	}
+	for _, tt := range tests {
+		// Not parallel: each case reads the lines it logged.
+		for _, side := range []struct {
+			name string
+			url  string
+			log  *syncBuffer
+		}{{"dev", devSrv.URL, &devLog}, {"serve", serveSrv.URL, &serveLog}} {
+			before := side.log.lines()
+			status, b := send(t, side.url, tt.method, "/alexa", tt.body)
+			if status != tt.status || b != tt.reply {
+				t.Errorf("%s: %s %s /alexa = %d %.200q; want %d %q", tt.name, side.name, tt.method, status, b, tt.status, tt.reply)
+			}
+			if strings.Contains(b, "boom") || strings.Contains(b, "secret-bucket") {
+				t.Errorf("%s: %s leaked the internal error: %q", tt.name, side.name, b)
+			}
+			if got := side.log.lines() - before; got != 1 {
+				t.Errorf("%s: %s logged %d lines; want 1", tt.name, side.name, got)
+			}
+		}
+	}
+}
+
+// send makes one request and returns the status and body.
+func send(t *testing.T, base, method, path, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, base+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
+}
+
+// syncBuffer is a log destination that counts lines, safe for the
+// server's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) lines() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return bytes.Count(b.buf.Bytes(), []byte("\n"))
 }
 
 func TestInfoFromNoManifest(t *testing.T) {

@@ -92,7 +92,11 @@ func startStack(t *testing.T, media map[string]string) *stack {
 		}
 		return devstack.InfoFromManifest(testSkillID, testBucket, m)
 	}
-	srv := httptest.NewServer(devstack.Handler(sk, info, log))
+	h, err := devstack.Handler(sk, info, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return &stack{URL: srv.URL, Media: dir, Syncer: sy}
 }

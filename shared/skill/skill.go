@@ -93,14 +93,16 @@ func New(src ManifestSource, sign Signer, cfg Config, log *slog.Logger) (*Handle
 // warm-up payload. It is the single entry point of the Lambda function,
 // `jokebox serve`, `jokebox dev` and `jokebox invoke`. Errors wrap
 // alexa.ErrInvalid or alexa.ErrWrongSkill when the request is at fault.
+// Refusals are not logged here: the edge that received the request logs
+// each once (the HTTP handler of serve and dev, the Lambda runtime's error
+// report, the CLI's error message).
 func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	if alexa.IsWarmup(payload) {
 		return h.warm(ctx)
 	}
 	req, err := alexa.Decode(payload)
 	if err != nil {
-		h.log.WarnContext(ctx, "request refused", "err", err)
-		return nil, err
+		return nil, err // the edge logs a refused request, once
 	}
 	resp, err := h.Handle(ctx, req)
 	if err != nil {
@@ -122,10 +124,10 @@ func (h *Handler) warm(ctx context.Context) ([]byte, error) {
 	return json.Marshal(map[string]any{"warm": true, "version": v})
 }
 
-// Handle answers a decoded request.
+// Handle answers a decoded request. A request for another skill is refused
+// with an error wrapping alexa.ErrWrongSkill, not logged (see Invoke).
 func (h *Handler) Handle(ctx context.Context, req *alexa.Request) (*alexa.Response, error) {
 	if id := h.cfg.SkillID; id != "" && req.ApplicationID() != id {
-		h.log.WarnContext(ctx, "request for another skill refused", "applicationId", req.ApplicationID(), "requestId", req.Request.RequestID)
 		return nil, fmt.Errorf("%w: %.100q", alexa.ErrWrongSkill, req.ApplicationID())
 	}
 	r := &request{Request: req, ctx: ctx, h: h, say: h.speech.For(req.Request.Locale)}
