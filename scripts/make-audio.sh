@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # make-audio.sh regenerates the spoken sample library (media/) and the test
-# fixtures (testdata/audio/) with espeak-ng and lame:
+# fixtures (testdata/audio/) with espeak-ng, lame and ffmpeg:
 #
-#   apt-get install -y espeak-ng lame
+#   apt-get install -y espeak-ng lame ffmpeg
 #   scripts/make-audio.sh            # from the repository root
 #
 # Output is deterministic for a given espeak-ng and lame version (espeak-ng
@@ -16,8 +16,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export LC_ALL=C.UTF-8 # lame reads --tt in the locale's encoding; UTF-8 titles need it
 
-for tool in espeak-ng lame; do
-	command -v "$tool" >/dev/null || { echo "make-audio: $tool not installed (apt-get install -y espeak-ng lame)" >&2; exit 1; }
+for tool in espeak-ng lame ffmpeg; do
+	command -v "$tool" >/dev/null || { echo "make-audio: $tool not installed (apt-get install -y espeak-ng lame ffmpeg)" >&2; exit 1; }
 done
 
 tmp=$(mktemp -d)
@@ -98,6 +98,21 @@ speak en-us "$d/rate8.mp3" "Eight Kilobits" "Eight kilobits." -b 8 -m m
 speak en-us "$d/rate16.mp3" "Sixteen Kilobits" "Sixteen kilobits." -b 16 -m m
 speak en-us "$d/rate320.mp3" "Top Rate" "Top." -b 320 -m m --resample 44.1
 printf 'This is a text file, not audio.\nIt is named .mp3 to test rejection.\n' >"$d/text.mp3"
+
+# Recordings for `jokebox add` (cmd/jokebox/add_test.go): formats Alexa does
+# not play, one it plays, and two clips 12 dB apart for --normalize.
+ff() { ffmpeg -nostdin -v error -y "$@"; }
+bitexact=(-fflags +bitexact -flags:a +bitexact)
+espeak-ng -v en-us -s 160 -w "$tmp/w.wav" "A wave file."
+ff -i "$tmp/w.wav" -ar 11025 -c:a pcm_u8 -metadata title="Wave Title" "${bitexact[@]}" "$d/voice.wav"
+espeak-ng -v es -s 160 -w "$tmp/o.wav" "Un archivo opus."
+ff -i "$tmp/o.wav" -c:a libopus -b:a 16k -metadata title="Título Opus" "${bitexact[@]}" "$d/voice.opus"
+speak en-us "$d/rate128.mp3" "Plain MP3" "Plain." -b 128 -m m --resample 44.1
+espeak-ng -v en-us -s 160 -w "$tmp/j.wav" "Why did the bicycle fall over? It was two tired."
+ff -i "$tmp/j.wav" -af "volume=16dB,alimiter=limit=0.9:level=false:attack=0.1:release=5" "${bitexact[@]}" "$tmp/loud.wav"
+ff -i "$tmp/loud.wav" -af "volume=-12dB" "${bitexact[@]}" "$tmp/quiet.wav"
+lame --quiet -b 32 -m m --resample 22.05 --tt "Loud Joke" "$tmp/loud.wav" "$d/loud.mp3"
+lame --quiet -b 32 -m m --resample 22.05 --tt "Quiet Joke" "$tmp/quiet.wav" "$d/quiet.mp3"
 : >"$d/empty.mp3"
 
 du -sh media "$d"

@@ -1,0 +1,196 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/google/go-cmp/cmp"
+)
+
+// needFFmpeg fails the test when ffmpeg is missing (the Makefile installs
+// it); under -short the test is skipped.
+func needFFmpeg(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs ffmpeg and moto_server; skipped with -short")
+	}
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Fatal("ffmpeg not found on PATH: apt-get install -y ffmpeg")
+	}
+}
+
+// addFixtures copies fixtures from testdata/audio into a new folder under
+// the names given (name in folder → fixture).
+func addFixtures(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, fixture := range files {
+		b, err := os.ReadFile(filepath.Join("../../testdata/audio", fixture))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// jokeboxErr runs the CLI in-process and returns stdout and its error.
+func jokeboxErr(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	var out, log bytes.Buffer
+	c := &cli{stdin: strings.NewReader(""), stdout: &out, stderr: &log, getenv: os.Getenv}
+	err := run(context.Background(), c, args)
+	return out.String(), err
+}
+
+// TestMotoAdd is issue 16's "done when": a WAV, an Opus in Ogg, an 8 kbit/s
+// MP3, a 128 kbit/s MP3 and a text file named .mp3 → three converted, one as
+// is, the text refused; after the indexer runs the manifest holds exactly
+// the four; a second run uploads nothing.
+func TestMotoAdd(t *testing.T) {
+	needFFmpeg(t)
+	s3c := motoBucket(t, "add")
+	dir := addFixtures(t, map[string]string{
+		"chistes/voz grabada.wav": "voice.wav",
+		"chistes/mensaje.opus":    "voice.opus",
+		"chistes/viejo 8k.mp3":    "rate8.mp3",
+		"chistes/Canción año.mp3": "rate128.mp3",
+		"chistes/notas.mp3":       "text.mp3",
+	})
+	out, err := jokeboxErr(t, "add", "--wait", "0", filepath.Join(dir, "chistes"))
+	t.Logf("first run:\n%s", out)
+	if err == nil || !strings.Contains(err.Error(), "1 of 5") {
+		t.Errorf("add returned %v; want 1 of 5 failed", err)
+	}
+	for _, want := range []string{
+		"will be converted  " + filepath.Join(dir, "chistes", "voz grabada.wav") + " → voz grabada.mp3 (WAV is not a format Alexa plays)",
+		"will be converted  " + filepath.Join(dir, "chistes", "mensaje.opus") + " → mensaje.mp3 (OPUS is not a format Alexa plays)",
+		"will be converted  " + filepath.Join(dir, "chistes", "viejo 8k.mp3") + " → viejo 8k.mp3 (8 kbps: Alexa plays 16–384 kbps)",
+		"plays as is        " + filepath.Join(dir, "chistes", "Canción año.mp3") + " → Canción año.mp3",
+		"cannot be used     " + filepath.Join(dir, "chistes", "notas.mp3") + ": not an MP3 stream; ffmpeg cannot decode it",
+		"added 4, converted 3, normalized 0, skipped 0 (already there), failed 1",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("add output lacks %q", want)
+		}
+	}
+	// Converted objects are MP3s with the source's title, typed, hashed.
+	head, err := s3c.HeadObject(t.Context(), &s3.HeadObjectInput{Bucket: aws.String("add"), Key: aws.String("mensaje.mp3")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(head.ContentType) != "audio/mpeg" || len(head.Metadata[metaHash]) != 64 {
+		t.Errorf("mensaje.mp3: Content-Type %q, metadata %v", aws.ToString(head.ContentType), head.Metadata)
+	}
+
+	jokebox(t, "reindex")
+	m, playable, rejected := manifestKeys(t)
+	if diff := cmp.Diff([]string{"Canción año.mp3", "mensaje.mp3", "viejo 8k.mp3", "voz grabada.mp3"}, playable); diff != "" {
+		t.Errorf("manifest keys (-want +got):\n%s", diff)
+	}
+	if len(rejected) != 0 {
+		t.Errorf("rejected %v; want none", rejected)
+	}
+	titles := map[string]string{}
+	for _, e := range m.Playlists[0].Entries {
+		titles[e.Key] = e.Title
+	}
+	if titles["mensaje.mp3"] != "Título Opus" || titles["voz grabada.mp3"] != "Wave Title" || titles["viejo 8k.mp3"] != "Eight Kilobits" {
+		t.Errorf("titles %v; want the sources' tags", titles)
+	}
+
+	// Second run: everything is there; the indexer has published it.
+	out, _ = jokeboxErr(t, "add", "--wait", "10s", filepath.Join(dir, "chistes"))
+	t.Logf("second run:\n%s", out)
+	if !strings.Contains(out, "added 0, converted 0, normalized 0, skipped 4 (already there), failed 1") {
+		t.Errorf("second run did not skip the four files")
+	}
+	if want := "manifest v" + strconv.FormatInt(m.Version, 10) + " includes all 4 file(s)"; !strings.Contains(out, want) {
+		t.Errorf("second run does not say %q", want)
+	}
+}
+
+var (
+	reI    = regexp.MustCompile(`I:\s+(-?[0-9.]+) LUFS`)
+	rePeak = regexp.MustCompile(`Peak:\s+(-?[0-9.]+|-inf) dBFS`)
+)
+
+// ebur128 measures a file with ffmpeg's ebur128 filter, independently of
+// shared/transcode: integrated loudness and true peak.
+func ebur128(t *testing.T, path string) (lufs, peak float64) {
+	t.Helper()
+	out, err := exec.Command("ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-i", path, "-af", "ebur128=peak=true", "-f", "null", "-").CombinedOutput()
+	if err != nil {
+		t.Fatalf("ffmpeg ebur128 %s: %v\n%s", path, err, out)
+	}
+	s := string(out)
+	i, p := reI.FindAllStringSubmatch(s, -1), rePeak.FindAllStringSubmatch(s, -1)
+	if len(i) == 0 || len(p) == 0 {
+		t.Fatalf("no summary in ffmpeg's output:\n%s", s)
+	}
+	lufs, _ = strconv.ParseFloat(i[len(i)-1][1], 64)
+	peak, _ = strconv.ParseFloat(p[len(p)-1][1], 64)
+	return lufs, peak
+}
+
+// TestMotoAddNormalize uploads two clips 12 dB apart with --normalize and
+// measures what the bucket holds: −14 ± 1 LUFS, true peak ≤ −3 dBTP.
+func TestMotoAddNormalize(t *testing.T) {
+	needFFmpeg(t)
+	s3c := motoBucket(t, "norm")
+	dir := addFixtures(t, map[string]string{"loud.mp3": "loud.mp3", "quiet.mp3": "quiet.mp3"})
+	l0, _ := ebur128(t, filepath.Join(dir, "loud.mp3"))
+	q0, _ := ebur128(t, filepath.Join(dir, "quiet.mp3"))
+	if d := l0 - q0; d < 11 || d > 13 {
+		t.Fatalf("fixtures are %.1f dB apart; want 12", d)
+	}
+	out, err := jokeboxErr(t, "add", "--wait", "0", "--normalize", "--playlist", "normal", filepath.Join(dir, "loud.mp3"), filepath.Join(dir, "quiet.mp3"))
+	t.Logf("%s", out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "added 2, converted 2, normalized 2") {
+		t.Errorf("add did not normalize both")
+	}
+	done := t.TempDir()
+	for _, key := range []string{"normal/loud.mp3", "normal/quiet.mp3"} {
+		obj, err := s3c.GetObject(t.Context(), &s3.GetObjectInput{Bucket: aws.String("norm"), Key: aws.String(key)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(done, path.Base(key))
+		f, _ := os.Create(p)
+		_, err = f.ReadFrom(obj.Body)
+		obj.Body.Close()
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		lufs, peak := ebur128(t, p)
+		t.Logf("%s: %.1f LUFS, true peak %.1f dBTP", key, lufs, peak)
+		if lufs < -15 || lufs > -13 || peak > -3 {
+			t.Errorf("%s: %.1f LUFS, true peak %.1f dBTP; want -14 ± 1 LUFS and ≤ -3 dBTP", key, lufs, peak)
+		}
+	}
+	// Files already normalized are measured and left as they are.
+	out, err = jokeboxErr(t, "add", "--dry-run", "--normalize", done)
+	if err != nil || strings.Count(out, "plays as is") != 2 {
+		t.Errorf("add --dry-run --normalize of normalized files (%v):\n%s\nwant both to play as is", err, out)
+	}
+}

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestAddBadInput: zero-byte files, missing files and names that cannot be
+// S3 keys are each refused with a reason, without ffmpeg the files that
+// need it are named with how to install it, the rest still go through, and
+// the exit status is an error.
+func TestAddBadInput(t *testing.T) {
+	t.Setenv("JOKEBOX_FFMPEG", filepath.Join(t.TempDir(), "no-ffmpeg"))
+	dir := addFixtures(t, map[string]string{
+		"vacío.mp3":   "empty.mp3",
+		"bien.mp3":    "short.mp3",
+		"grabado.wav": "voice.wav",
+	})
+	for _, name := range []string{"bad\xff.mp3", "ctrl\x01.mp3"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := jokeboxErr(t, "add", "--dry-run", dir, filepath.Join(dir, "missing.mp3"))
+	t.Logf("%s", out)
+	if err == nil || !strings.Contains(err.Error(), "5 of 6") {
+		t.Errorf("add returned %v; want 5 of 6 failed", err)
+	}
+	for _, want := range []string{
+		"vacío.mp3: zero-byte file",
+		"missing.mp3: cannot read: no such file or directory",
+		`bad\xff.mp3": name cannot be an S3 key: not valid UTF-8`,
+		`ctrl\x01.mp3": name cannot be an S3 key: contains control characters`,
+		"grabado.wav: WAV is not a format Alexa plays; needs ffmpeg to convert",
+		"1 file(s) need ffmpeg to be converted: " + filepath.Join(dir, "grabado.wav"),
+		"apt-get install -y ffmpeg",
+		"plays as is        " + filepath.Join(dir, "bien.mp3") + " → bien.mp3",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if _, err := jokeboxErr(t, "add", "--normalize", dir); err == nil || !strings.Contains(err.Error(), "--normalize needs ffmpeg") {
+		t.Errorf("add --normalize without ffmpeg: %v; want an error naming ffmpeg", err)
+	}
+}
+
+func TestParseBitrate(t *testing.T) {
+	for in, want := range map[string]int{"128k": 128000, "320K": 320000, "64000": 64000, "96kbps": 96000, "8k": 0, "400k": 0, "abc": 0} {
+		got, err := parseBitrate(in)
+		if got != want || (err != nil) != (want == 0) {
+			t.Errorf("parseBitrate(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+}
