@@ -11,6 +11,7 @@ import (
 
 	"github.com/jokebox/jokebox/shared/app"
 	"github.com/jokebox/jokebox/shared/config"
+	"github.com/jokebox/jokebox/shared/skill"
 )
 
 func main() {
@@ -20,7 +21,9 @@ func main() {
 		log.Error("start", "err", err)
 		os.Exit(1)
 	}
-	h, err := a.Skill()
+	// Lambda freezes the environment between invocations: a manifest
+	// refresh must finish within the request that starts it.
+	h, err := a.Skill(func(c *skill.Config) { c.WaitForRefresh = true })
 	if err != nil {
 		log.Error("start", "err", err)
 		os.Exit(1)

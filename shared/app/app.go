@@ -65,8 +65,9 @@ func (a *App) Indexer() *index.Indexer {
 }
 
 // Skill returns the skill handler, signing URLs with the configured
-// lifetime.
-func (a *App) Skill() (*skill.Handler, error) {
+// lifetime. Options adjust the skill's configuration for one program (the
+// Lambda function sets skill.Config.WaitForRefresh).
+func (a *App) Skill(opts ...func(*skill.Config)) (*skill.Handler, error) {
 	endpoint := a.Config.Endpoint
 	if a.AWS.BaseEndpoint != nil && endpoint == "" {
 		endpoint = *a.AWS.BaseEndpoint
@@ -81,10 +82,14 @@ func (a *App) Skill() (*skill.Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("skill-package/%s: %w", spoken.OverridesFile, err)
 	}
-	return skill.New(a.Store, signer, skill.Config{
+	cfg := skill.Config{
 		SkillID: a.Config.SkillID, Continuous: a.Config.Continuous, ManifestTTL: a.Config.ManifestTTL, Welcome: a.Config.Welcome,
 		Playlists: playlists,
-	}, a.Log)
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return skill.New(a.Store, signer, cfg, a.Log)
 }
 
 // Rotator returns the rotator, warming the configured skill function.

@@ -140,3 +140,13 @@ func newTestHandler(t testing.TB, src ManifestSource, cfg Config) *Handler {
 	h.pick = func(n int) int { return n / 2 }
 	return h
 }
+
+// settle waits for the manifest refresh under way, if any.
+func (l *library) settle() {
+	l.mu.Lock()
+	f := l.flight
+	l.mu.Unlock()
+	if f != nil {
+		<-f.done
+	}
+}

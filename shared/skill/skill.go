@@ -34,8 +34,15 @@ type Config struct {
 	// otherwise each request plays one entry.
 	Continuous bool
 	// ManifestTTL is how long a loaded manifest is used before the pointer
-	// is checked again.
+	// is checked again. Past it, requests are answered from the cached
+	// manifest while one goroutine refreshes it; zero checks on every
+	// request, each waiting for the check.
 	ManifestTTL time.Duration
+	// WaitForRefresh makes a request past the TTL wait for the refresh
+	// rather than be answered from the cache. The Lambda function sets it:
+	// its environment is frozen between invocations, so a refresh left to
+	// run after the answer would stall until the next one.
+	WaitForRefresh bool
 	// Welcome overrides the welcome line, by locale ("es-MX"), language
 	// ("es") or "" for all.
 	Welcome map[string]string
@@ -84,7 +91,7 @@ func New(src ManifestSource, sign Signer, cfg Config, log *slog.Logger) (*Handle
 		return nil, err
 	}
 	return &Handler{
-		lib:  &library{src: src, ttl: cfg.ManifestTTL, now: time.Now, log: log},
+		lib:  &library{src: src, ttl: cfg.ManifestTTL, wait: cfg.WaitForRefresh, now: time.Now, log: log},
 		sign: sign, cfg: cfg, speech: sp, log: log, nonce: newNonce, pick: rand.IntN,
 	}, nil
 }
@@ -112,7 +119,7 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 }
 
 func (h *Handler) warm(ctx context.Context) ([]byte, error) {
-	m, err := h.lib.get(ctx)
+	m, err := h.lib.getFresh(ctx) // the rotator warms to load a new manifest: wait for it
 	if err != nil && !nothingPublished(err) {
 		h.log.WarnContext(ctx, "warm-up could not load the manifest", "err", err)
 		return json.Marshal(map[string]any{"warm": true, "error": err.Error()})

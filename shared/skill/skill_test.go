@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -716,10 +717,21 @@ func TestHashKey(t *testing.T) {
 // pointer read after it, a fetch only for a newer version, and the last good
 // manifest kept when the source fails.
 func TestLibraryCache(t *testing.T) {
+	for _, wait := range []bool{false, true} {
+		t.Run(fmt.Sprintf("wait=%v", wait), func(t *testing.T) { testLibraryCache(t, wait) })
+	}
+}
+
+// testLibraryCache follows the cache through its TTL. Without wait, the
+// request that finds the manifest stale is answered from it and the
+// refresh runs beside it; with wait (Lambda), that request waits.
+func testLibraryCache(t *testing.T, wait bool) {
 	src := &memSource{m: testManifest()}
-	h := newTestHandler(t, src, Config{ManifestTTL: time.Minute})
+	h := newTestHandler(t, src, Config{ManifestTTL: time.Minute, WaitForRefresh: wait})
 	now := time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)
-	h.lib.now = func() time.Time { return now }
+	var clock sync.Mutex
+	h.lib.now = func() time.Time { clock.Lock(); defer clock.Unlock(); return now }
+	advance := func() { clock.Lock(); defer clock.Unlock(); now = now.Add(time.Minute) }
 	launch := func() Token {
 		_, tok := played(t, handle(t, h, load(t, "launch.en-US.json", nil)))
 		return tok
@@ -736,32 +748,164 @@ func TestLibraryCache(t *testing.T) {
 	if src.calls() != 2 {
 		t.Fatalf("warm requests made %d calls; want none", src.calls()-2)
 	}
-	now = now.Add(time.Minute)
+	advance()
 	launch()
+	h.lib.settle()
 	launch()
-	if src.pointer != 2 || src.fetch != 1 {
-		t.Errorf("after the TTL: %d pointer reads and %d fetches; want 2 and 1", src.pointer, src.fetch)
+	if src.calls() != 3 || src.fetch != 1 {
+		t.Errorf("after the TTL: %d pointer reads and %d fetches; want 2 and 1", src.calls()-src.fetch, src.fetch)
 	}
 	next := testManifest()
 	next.Version++
 	src.set(next)
-	now = now.Add(time.Minute)
-	if tok := launch(); tok.Version != next.Version {
-		t.Errorf("played from v%d; want v%d", tok.Version, next.Version)
+	advance()
+	tok := launch()
+	if want := map[bool]int64{false: testVersion, true: next.Version}[wait]; tok.Version != want {
+		t.Errorf("the request that found the manifest stale played from v%d; want v%d", tok.Version, want)
 	}
-	if src.pointer != 3 || src.fetch != 2 {
-		t.Errorf("after a new version: %d pointer reads and %d fetches; want 3 and 2", src.pointer, src.fetch)
+	h.lib.settle()
+	if tok := launch(); tok.Version != next.Version {
+		t.Errorf("after the refresh played from v%d; want v%d", tok.Version, next.Version)
+	}
+	if src.calls() != 5 || src.fetch != 2 {
+		t.Errorf("after a new version: %d calls and %d fetches; want 5 and 2", src.calls(), src.fetch)
 	}
 	src.mu.Lock()
 	src.err = errors.New("throttled")
 	src.mu.Unlock()
-	now = now.Add(time.Minute)
+	advance()
 	if tok := launch(); tok.Version != next.Version {
 		t.Errorf("with the source failing played from v%d; want the last good v%d", tok.Version, next.Version)
 	}
+	h.lib.settle()
 	launch()
+	h.lib.settle()
 	if src.pointer != 4 {
 		t.Errorf("%d pointer reads; want one retry per TTL, not one per request", src.pointer)
+	}
+}
+
+// stuckSource is a source whose pointer reads block until released or
+// cancelled, as when the backend hangs.
+type stuckSource struct {
+	memSource
+	stuck   atomic.Bool
+	release chan struct{}
+	entered chan struct{} // one value per blocked read
+	ctxErr  chan error    // why a blocked read ended
+}
+
+func newStuckSource(m *manifest.Manifest) *stuckSource {
+	return &stuckSource{memSource: memSource{m: m}, release: make(chan struct{}), entered: make(chan struct{}, 100), ctxErr: make(chan error, 100)}
+}
+
+func (s *stuckSource) Pointer(ctx context.Context) (manifest.Pointer, error) {
+	if s.stuck.Load() {
+		s.entered <- struct{}{}
+		select {
+		case <-s.release:
+		case <-ctx.Done():
+			s.ctxErr <- ctx.Err()
+			return manifest.Pointer{}, ctx.Err()
+		}
+	}
+	return s.memSource.Pointer(ctx)
+}
+
+// TestRefreshNeverBlocksReaders makes the refresh hang past the TTL and
+// checks that requests are still answered, from the cached manifest, and
+// that they start no second refresh. On a library that holds a lock across
+// the pointer read, every request waits for the hung one.
+func TestRefreshNeverBlocksReaders(t *testing.T) {
+	src := newStuckSource(testManifest())
+	h := newTestHandler(t, src, Config{ManifestTTL: time.Minute})
+	var now atomic.Int64
+	now.Store(time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC).UnixNano())
+	h.lib.now = func() time.Time { return time.Unix(0, now.Load()) }
+	handle(t, h, load(t, "launch.en-US.json", nil))
+
+	src.stuck.Store(true)
+	defer close(src.release)
+	now.Add(int64(time.Minute))
+	const readers = 40
+	done := make(chan *alexa.Response, readers)
+	for i := range readers {
+		go func() {
+			resp, err := h.Handle(context.Background(), load(t, []string{"launch.en-US.json", "intent.next.en-US.json"}[i%2], nil))
+			if err != nil {
+				t.Error(err)
+			}
+			done <- resp
+		}()
+	}
+	select {
+	case <-src.entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no refresh started past the TTL")
+	}
+	for i := range readers {
+		select {
+		case resp := <-done:
+			if _, tok := played(t, resp); tok.Version != testVersion {
+				t.Errorf("reader %d played v%d; want the cached v%d", i, tok.Version, testVersion)
+			}
+		case <-time.After(10 * time.Second): // a deadlock guard, not a speed goal
+			t.Fatalf("%d of %d readers still blocked behind the hung refresh", readers-i, readers)
+		}
+	}
+	if n := len(src.entered); n != 0 {
+		t.Errorf("%d more refreshes started while one was under way; want none", n)
+	}
+}
+
+// TestRefreshTimeout hangs the refresh and checks that its own timeout ends
+// it, the last good manifest stays, and the next try waits for the TTL.
+func TestRefreshTimeout(t *testing.T) {
+	src := newStuckSource(testManifest())
+	h := newTestHandler(t, src, Config{ManifestTTL: time.Minute})
+	h.lib.timeout = 20 * time.Millisecond
+	var now atomic.Int64
+	now.Store(time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC).UnixNano())
+	h.lib.now = func() time.Time { return time.Unix(0, now.Load()) }
+	handle(t, h, load(t, "launch.en-US.json", nil))
+	src.stuck.Store(true)
+	defer close(src.release)
+	now.Add(int64(time.Minute))
+	handle(t, h, load(t, "launch.en-US.json", nil))
+	h.lib.settle()
+	select {
+	case err := <-src.ctxErr:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("the hung read ended with %v; want the refresh's deadline", err)
+		}
+	default:
+		t.Fatal("the refresh ended without its read being cancelled")
+	}
+	if _, tok := played(t, handle(t, h, load(t, "launch.en-US.json", nil))); tok.Version != testVersion {
+		t.Errorf("played v%d after a failed refresh; want the last good v%d", tok.Version, testVersion)
+	}
+	if n := len(src.entered); n != 1 {
+		t.Errorf("%d refreshes; want 1 until the TTL passes again", n)
+	}
+}
+
+// TestColdStartOneLoad sends concurrent first requests: they share one load.
+func TestColdStartOneLoad(t *testing.T) {
+	src := &memSource{m: testManifest()}
+	h := newTestHandler(t, src, Config{ManifestTTL: time.Minute})
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if resp, err := h.Handle(context.Background(), load(t, "launch.en-US.json", nil)); err != nil || len(resp.Response.Directives) != 1 {
+				t.Errorf("cold request: %v, %v", resp, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if src.pointer != 1 || src.fetch != 1 {
+		t.Errorf("%d pointer reads and %d fetches for 20 first requests; want 1 and 1", src.pointer, src.fetch)
 	}
 }
 
