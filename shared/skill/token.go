@@ -68,10 +68,18 @@ func (t Token) String() string {
 	return b.String()
 }
 
-// hashKey stands for a key too long to fit in a token.
+// hashKey stands for a key too long to fit in a token: "#" and keyHash in
+// unpadded URL-safe base64.
 func hashKey(key string) string {
+	h := keyHash(key)
+	return "#" + base64.RawURLEncoding.EncodeToString(h[:])
+}
+
+// keyHash is the first 16 bytes of the SHA-256 of key.
+func keyHash(key string) (h [16]byte) {
 	sum := sha256.Sum256([]byte(key))
-	return "#" + base64.RawURLEncoding.EncodeToString(sum[:16])
+	copy(h[:], sum[:16])
+	return h
 }
 
 // ParseToken decodes a token. ok is false for anything that is not one of

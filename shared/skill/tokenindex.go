@@ -2,6 +2,7 @@ package skill
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -13,8 +14,10 @@ import (
 // path (same version, same position): which entry and playlist a hashed
 // field ("#…", see hashKey) names, and where an entry sits in a playlist.
 // It is built once per manifest, lazily and in parts: the positions on the
-// first stale token, the hashes on the first hashed one. Without it a
-// forged "#" key made every request hash every entry of the playlist.
+// first stale token (8 bytes an entry), the hashes on the first hashed one
+// (a table of 8 to 16 bytes an entry, checked by hashing the candidate).
+// Without it a forged "#" key made every request hash every entry of the
+// playlist.
 type tokenIndex struct {
 	m *manifest.Manifest
 
@@ -23,7 +26,7 @@ type tokenIndex struct {
 	folderPos []int32 // entry → position in its folder's playlist, -1 if none
 
 	hashOnce  sync.Once
-	keys      map[[16]byte]int32 // hashKey(key) → entry
+	keys      []int32            // open-addressing table: entry+1 at the slot of hashKey(key); 0 is empty
 	playlists map[[16]byte]int32 // hashKey(name) → playlist
 }
 
@@ -55,16 +58,39 @@ func hashOf(field string) (h [16]byte, ok bool) {
 
 func (x *tokenIndex) buildHashes() {
 	m := x.m
-	x.keys = make(map[[16]byte]int32, len(m.Entries))
+	size := 2
+	for size < 2*len(m.Entries) { // at most half full: a miss probes about 2.5 slots
+		size <<= 1
+	}
+	x.keys = make([]int32, size)
 	for i := range m.Entries {
-		h, _ := hashOf(hashKey(m.Entries[i].Key))
-		x.keys[h] = int32(i)
+		s := slot(keyHash(m.Entries[i].Key), size)
+		for x.keys[s] != 0 {
+			s = (s + 1) & (size - 1)
+		}
+		x.keys[s] = int32(i) + 1
 	}
 	x.playlists = make(map[[16]byte]int32, len(m.Playlists))
 	for i := range m.Playlists {
-		h, _ := hashOf(hashKey(m.Playlists[i].Name))
-		x.playlists[h] = int32(i)
+		x.playlists[keyHash(m.Playlists[i].Name)] = int32(i)
 	}
+}
+
+// slot is where a hash starts probing in a table of size (a power of two).
+func slot(h [16]byte, size int) int {
+	return int(binary.LittleEndian.Uint64(h[:8]) & uint64(size-1))
+}
+
+// hashed finds the entry whose key hashes to h.
+func (x *tokenIndex) hashed(h [16]byte) (int, bool) {
+	size := len(x.keys)
+	for s := slot(h, size); x.keys[s] != 0; s = (s + 1) & (size - 1) {
+		idx := int(x.keys[s] - 1)
+		if keyHash(x.m.Entries[idx].Key) == h {
+			return idx, true
+		}
+	}
+	return 0, false
 }
 
 func (x *tokenIndex) buildPositions() {
@@ -98,8 +124,7 @@ func (x *tokenIndex) entry(field string) (int, bool) {
 		return 0, false
 	}
 	x.hashOnce.Do(x.buildHashes)
-	idx, ok := x.keys[h]
-	return int(idx), ok
+	return x.hashed(h)
 }
 
 // playlist finds the playlist a token's playlist field names: the name
