@@ -203,4 +203,3 @@ func TestPrintIndexedRejected(t *testing.T) {
 		t.Errorf("printIndexed wrote\n%q\nwant it to end with\n%q", out.String(), want)
 	}
 }
-

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"math"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -166,17 +165,6 @@ func TestBrowserSimulator(t *testing.T) {
 		t.Errorf("the page logged %d errors", s.Errors)
 	}
 
-	if *update || os.Getenv("JOKEBOX_UPDATE_SCREENSHOT") != "" {
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100 gives a PNG
-		if err != nil {
-			t.Fatal(err)
-		}
-		out := filepath.Join("..", "..", "docs", "simulator.png")
-		if err := os.WriteFile(out, png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("wrote %s (%d bytes)", out, len(png))
-	}
 }
 
 func TestBrowserUnderstands(t *testing.T) {

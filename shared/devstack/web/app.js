@@ -28,7 +28,60 @@
     playlists: [],
     ready: false,
     stoppedByDirective: false,
+    pauseAsked: false, // the user's last request was a pause: a stop shows as "Paused"
+    history: [], // every request and its response: {id, auto, req, status, resp}
+    selected: null, // the history entry shown in the panes
+    follow: false, // show automatic AudioPlayer events in the panes too
+    info: null, // the last /api/info
   };
+
+  // ---- the page's own words, in the chosen locale's language --------------
+
+  const words = {
+    en: {
+      subtitle: "device simulator", locale: "Locale", screen: "Screen", speak: "Speak",
+      libraryTitle: "What the indexer has published", loading: "loading…", unreachable: "server unreachable",
+      files: "files", playlists: "playlists", rejected: "rejected",
+      IDLE: "Nothing playing", PLAYING: "Now playing", PAUSED: "Paused", STOPPED: "Stopped", FINISHED: "Finished",
+      BUFFER_UNDERRUN: "Buffering", noScreen: "no screen",
+      devPrevious: "Previous", devPlay: "Play", devPause: "Pause", devNext: "Next",
+      say: "Say", open: "Open jokebox", joke: "Tell me a joke", library: "(library)", playPlaylist: "Play playlist",
+      pause: "Pause", resume: "Resume", next: "Next", previous: "Previous", startOver: "Start over", repeat: "Repeat",
+      loop: "Loop on", shuffle: "Shuffle on", help: "Help", home: "Home", cancel: "Cancel", stop: "Stop",
+      request: "Request", response: "Response", automatic: "automatic", events: "Events", clear: "clear",
+      follow: "show automatic events in the panes", logHint: "Click a request or response to show it above.",
+      empty: "empty", open_: "open", closed: "closed", noBody: "(empty body)",
+      kindOut: "request", kindIn: "response", kindAudio: "player", kindError: "error",
+      placeholder: "Say something: “play animals”, “pause”, “next”, “tell me a joke”…",
+    },
+    es: {
+      subtitle: "simulador de dispositivo", locale: "Idioma", screen: "Pantalla", speak: "Voz",
+      libraryTitle: "Lo que ha publicado el indexador", loading: "cargando…", unreachable: "no se puede conectar con el servidor",
+      files: "archivos", playlists: "listas", rejected: "rechazados",
+      IDLE: "Nada en reproducción", PLAYING: "Reproduciendo", PAUSED: "En pausa", STOPPED: "Detenido", FINISHED: "Terminado",
+      BUFFER_UNDERRUN: "Cargando", noScreen: "sin pantalla",
+      devPrevious: "Anterior", devPlay: "Reproducir", devPause: "Pausa", devNext: "Siguiente",
+      say: "Decir", open: "Abrir jokebox", joke: "Cuéntame un chiste", library: "(biblioteca)", playPlaylist: "Poner lista",
+      pause: "Pausa", resume: "Continuar", next: "Siguiente", previous: "Anterior", startOver: "Desde el principio", repeat: "Repetir",
+      loop: "Bucle", shuffle: "Aleatorio", help: "Ayuda", home: "Inicio", cancel: "Cancelar", stop: "Parar",
+      request: "Petición", response: "Respuesta", automatic: "automática", events: "Eventos", clear: "borrar",
+      follow: "mostrar los eventos automáticos arriba", logHint: "Pulsa una petición o respuesta para verla arriba.",
+      empty: "vacía", open_: "abierta", closed: "cerrada", noBody: "(cuerpo vacío)",
+      kindOut: "petición", kindIn: "respuesta", kindAudio: "reproductor", kindError: "error",
+      placeholder: "Di algo: “pon animales”, “pausa”, “siguiente”, “cuéntame un chiste”…",
+    },
+  };
+  const lang = () => (locale().startsWith("es") ? "es" : "en");
+  const t = (key) => words[lang()][key] ?? words.en[key] ?? key;
+
+  // applyWords puts the page's labels in the locale's language.
+  function applyWords() {
+    document.documentElement.lang = lang();
+    document.querySelectorAll("[data-i18n]").forEach((e) => { e.textContent = t(e.dataset.i18n); });
+    document.querySelectorAll("[data-i18n-aria]").forEach((e) => { e.setAttribute("aria-label", t(e.dataset.i18nAria)); });
+    document.querySelectorAll("[data-i18n-title]").forEach((e) => { e.title = t(e.dataset.i18nTitle); });
+    $("utterance").placeholder = t("placeholder");
+  }
 
   function persistent(key, make) {
     try {
@@ -127,13 +180,18 @@
     return p.then((resp) => (resp ? handleResponse(body.type, resp) : null));
   }
 
+  // Automatic requests: what the device's player reports on its own.
+  const isAutomatic = (type) => type.startsWith("AudioPlayer.");
+
   async function post(body, withSession) {
     const req = envelope(body, withSession);
     state.requests++;
     state.lastRequest = req;
-    showJSON("reqJSON", req);
-    $("reqType").textContent = req.request.type + (req.request.intent ? " · " + req.request.intent.name : "");
-    logEvent("out", "→ " + describe(req.request));
+    const entry = { id: state.history.length + 1, auto: isAutomatic(req.request.type), req, status: 0, resp: undefined };
+    state.history.push(entry);
+    if (!entry.auto) state.pauseAsked = isPause(req.request);
+    if (!entry.auto || state.follow) select(entry);
+    logEvent("out", "→ " + describe(req.request), entry);
     ring("thinking");
     let res, text;
     try {
@@ -144,24 +202,52 @@
     } finally {
       ring(idleRing());
     }
-    const status = $("respStatus");
-    status.textContent = res.status + (res.ok ? " OK" : "");
-    status.classList.toggle("bad", !res.ok);
     let resp;
     try { resp = text ? JSON.parse(text) : {}; } catch { resp = { raw: text }; }
     state.lastResponse = resp;
-    showJSON("respJSON", text ? resp : "(empty body)");
-    if (!res.ok) return fail(`skill answered ${res.status}: ${resp.error || text}`);
+    entry.status = res.status;
+    entry.resp = text ? resp : null;
+    if (state.selected === entry) showEntry(entry);
+    if (!res.ok) return fail(`skill answered ${res.status}: ${resp.error || text}`, entry);
     const r = resp.response || {};
     const kinds = (r.directives || []).map((d) => d.type.replace("AudioPlayer.", "") + (d.playBehavior ? " " + d.playBehavior : ""));
     if (r.outputSpeech) kinds.unshift("speech");
-    logEvent("in", "← " + (kinds.join(", ") || "empty response"));
+    logEvent("in", "← " + (kinds.join(", ") || "empty response"), entry);
     return resp;
   }
 
-  function fail(msg) {
+  const isPause = (r) => (r.intent && r.intent.name === "AMAZON.PauseIntent") || r.type === "PlaybackController.PauseCommandIssued";
+
+  // select shows a history entry in the Request and Response panes and
+  // marks its lines in the events log.
+  function select(entry) {
+    state.selected = entry;
+    showEntry(entry);
+    document.querySelectorAll("#log li.selected").forEach((li) => li.classList.remove("selected"));
+    document.querySelectorAll(`#log li[data-entry="${entry.id}"]`).forEach((li) => li.classList.add("selected"));
+  }
+
+  function showEntry(entry) {
+    const req = entry.req;
+    showJSON("reqJSON", req);
+    $("reqType").textContent = "#" + entry.id + " " + req.request.type + (req.request.intent ? " · " + req.request.intent.name : "");
+    $("reqAuto").textContent = entry.auto ? t("automatic") : "";
+    const status = $("respStatus");
+    if (!entry.status) {
+      status.textContent = "…";
+      status.classList.remove("bad");
+      showJSON("respJSON", "…");
+      return;
+    }
+    const ok = entry.status >= 200 && entry.status < 300;
+    status.textContent = entry.status + (ok ? " OK" : "");
+    status.classList.toggle("bad", !ok);
+    showJSON("respJSON", entry.resp === null ? t("noBody") : entry.resp);
+  }
+
+  function fail(msg, entry) {
     state.errors++;
-    logEvent("error", msg);
+    logEvent("error", msg, entry);
     ring("error");
     setTimeout(() => ring(idleRing()), 1200);
     return null;
@@ -194,6 +280,10 @@
     render();
     const directives = r.directives || [];
     const speech = r.outputSpeech && (r.outputSpeech.text || stripSSML(r.outputSpeech.ssml || ""));
+    if (isUserRequest || type.startsWith("PlaybackController.")) {
+      // The bubble shows only the latest answer's speech.
+      if (!speech) silence();
+    }
     if (speech) {
       // A device pauses its audio while it speaks, then carries on with the
       // directives.
@@ -207,6 +297,13 @@
   const stripSSML = (s) => s.replace(/<[^>]+>/g, "");
 
   // ---- speech ------------------------------------------------------------
+
+  function silence() {
+    state.lastSpeech = "";
+    $("speech").hidden = true;
+    $("speechText").textContent = "";
+    if (window.speechSynthesis) speechSynthesis.cancel();
+  }
 
   function say(text) {
     state.lastSpeech = text;
@@ -402,6 +499,13 @@
 
   // ---- rendering ---------------------------------------------------------
 
+  // shownActivity names the player's state as the user would: a device
+  // reports STOPPED after "pause" (the skill answers with a Stop), which the
+  // user calls paused.
+  function shownActivity() {
+    return state.activity === "STOPPED" && state.pauseAsked ? "PAUSED" : state.activity;
+  }
+
   function idleRing() {
     return state.activity === "PLAYING" ? "playing" : "idle";
   }
@@ -417,13 +521,14 @@
     $("pToken").textContent = state.token || "—";
     $("pToken").title = state.token;
     $("pOffset").textContent = currentOffset() + " ms";
-    $("pQueue").textContent = state.queue.length ? state.queue.map(label).join(", ") : "empty";
-    $("pSession").textContent = state.session ? "open (" + state.session.id.slice(-8) + ")" : "closed";
+    $("pQueue").textContent = state.queue.length ? state.queue.map(label).join(", ") : t("empty");
+    $("pSession").textContent = state.session ? t("open_") + " (" + state.session.id.slice(-8) + ")" : t("closed");
     const pane = $("screenPane");
     pane.classList.toggle("off", !screenOn());
     const cur = state.current;
-    const labels = { PLAYING: "Now playing", PAUSED: "Paused", STOPPED: "Stopped", FINISHED: "Finished", IDLE: "Nothing playing", BUFFER_UNDERRUN: "Buffering" };
-    $("npLabel").textContent = screenOn() ? labels[state.activity] || state.activity : (labels[state.activity] || state.activity) + " · no screen";
+    const shown = shownActivity();
+    $("npLabel").dataset.i18n = shown;
+    $("npLabel").textContent = screenOn() ? t(shown) : t(shown) + " · " + t("noScreen");
     $("npTitle").textContent = cur ? (cur.metadata && cur.metadata.title) || label(cur) : "—";
     $("npSubtitle").textContent = cur && cur.metadata ? cur.metadata.subtitle || "" : "";
     renderProgress();
@@ -451,19 +556,31 @@
   }
 
   const logEntries = [];
-  function logEvent(kind, msg) {
-    const t = new Date();
-    logEntries.push({ t: t.toISOString(), kind, msg });
+  // logEvent adds a line to the events log; a line about a request or its
+  // response (entry) shows that entry in the panes when clicked.
+  function logEvent(kind, msg, entry) {
+    const now = new Date();
+    logEntries.push({ t: now.toISOString(), kind, msg, entry: entry ? entry.id : 0 });
     const li = document.createElement("li");
     const time = document.createElement("time");
-    time.textContent = t.toLocaleTimeString([], { hour12: false }) + "." + String(t.getMilliseconds()).padStart(3, "0");
+    time.textContent = now.toLocaleTimeString([], { hour12: false }) + "." + String(now.getMilliseconds()).padStart(3, "0");
     const k = document.createElement("span");
+    const kindKey = { out: "kindOut", in: "kindIn", audio: "kindAudio", error: "kindError" }[kind];
     k.className = "kind " + kind;
-    k.textContent = { out: "request", in: "response", audio: "player", error: "error" }[kind] || kind;
+    if (kindKey) k.dataset.i18n = kindKey;
+    k.textContent = kindKey ? t(kindKey) : kind;
     const m = document.createElement("span");
     m.className = "msg";
     m.textContent = msg;
     li.append(time, k, m);
+    if (entry) {
+      li.dataset.entry = String(entry.id);
+      li.classList.toggle("auto", entry.auto);
+      li.classList.toggle("selected", state.selected === entry);
+      li.tabIndex = 0;
+      li.addEventListener("click", () => select(entry));
+      li.addEventListener("keydown", (e) => { if (e.key === "Enter") select(entry); });
+    }
     const log = $("log");
     log.append(li);
     log.scrollTop = log.scrollHeight;
@@ -563,45 +680,54 @@
   $("dev-next").addEventListener("click", () => device("Next"));
   $("dev-prev").addEventListener("click", () => device("Previous"));
   $("clearLog").addEventListener("click", () => { $("log").textContent = ""; });
+  $("follow").addEventListener("change", () => { state.follow = $("follow").checked; });
   $("screen").addEventListener("change", render);
   $("speak").addEventListener("change", () => { state.speak = $("speak").checked; if (!state.speak && window.speechSynthesis) speechSynthesis.cancel(); });
   $("locale").addEventListener("change", () => {
     try { localStorage.setItem("jokebox.locale", locale()); } catch { /* private mode */ }
-    placeholder();
+    applyWords();
+    render();
+    showLibrary();
+    if (state.selected) showEntry(state.selected);
   });
-
-  function placeholder() {
-    $("utterance").placeholder = locale().startsWith("es")
-      ? "Di algo: “pon animales”, “pausa”, “siguiente”, “cuéntame un chiste”…"
-      : "Say something: “play animals”, “pause”, “next”, “tell me a joke”…";
-  }
 
   // ---- what the server indexed ---------------------------------------------
 
   async function refreshInfo() {
     try {
-      const info = await (await fetch("/api/info")).json();
-      if (info.skillId) state.skillId = info.skillId;
-      const folders = (info.playlists || []).filter((p) => p.name);
-      state.playlists = folders;
-      const sel = $("playlist");
-      const chosen = sel.value;
-      sel.textContent = "";
-      sel.append(new Option("(library)", ""));
-      for (const p of folders) sel.append(new Option(`${p.name} (${p.count})`, p.name));
-      sel.value = folders.some((p) => p.name === chosen) ? chosen : "";
-      const lib = $("library");
-      lib.innerHTML = "";
-      const b = (t) => { const e = document.createElement("b"); e.textContent = t; return e; };
-      lib.append(b(String(info.entries || 0)), " files · ", b(String(folders.length)), " playlists");
-      if ((info.rejected || []).length) lib.append(" · ", b(String(info.rejected.length)), " rejected");
-      lib.append(" · v" + (info.version || 0));
-      lib.title = (info.rejected || []).map((r) => `${r.key}: ${r.reason}`).join("\n") || "What the indexer has published";
-      if (info.error) lib.append(" · " + info.error);
+      state.info = await (await fetch("/api/info")).json();
+      if (state.info.skillId) state.skillId = state.info.skillId;
+      state.playlists = (state.info.playlists || []).filter((p) => p.name);
     } catch (e) {
-      $("library").textContent = "server unreachable";
+      state.info = null;
     }
+    showLibrary();
     state.ready = true;
+  }
+
+  // showLibrary shows what /api/info said: the playlist picker and the
+  // summary, counting playlists as the terminal does (the folders).
+  function showLibrary() {
+    const info = state.info;
+    const lib = $("library");
+    if (!info) {
+      lib.textContent = t("unreachable");
+      return;
+    }
+    const folders = state.playlists;
+    const sel = $("playlist");
+    const chosen = sel.value;
+    sel.textContent = "";
+    sel.append(new Option(t("library"), ""));
+    for (const p of folders) sel.append(new Option(`${p.name} (${p.count})`, p.name));
+    sel.value = folders.some((p) => p.name === chosen) ? chosen : "";
+    lib.innerHTML = "";
+    const b = (text) => { const e = document.createElement("b"); e.textContent = text; return e; };
+    lib.append(b(String(info.entries || 0)), " " + t("files") + " · ", b(String(folders.length)), " " + t("playlists"));
+    if ((info.rejected || []).length) lib.append(" · ", b(String(info.rejected.length)), " " + t("rejected"));
+    lib.append(" · v" + (info.version || 0));
+    lib.title = (info.rejected || []).map((r) => `${r.key}: ${r.reason}`).join("\n") || t("libraryTitle");
+    if (info.error) lib.append(" · " + info.error);
   }
 
   // ---- start -----------------------------------------------------------------
@@ -610,7 +736,7 @@
     const saved = localStorage.getItem("jokebox.locale");
     if (saved) $("locale").value = saved;
   } catch { /* private mode */ }
-  placeholder();
+  applyWords();
   render();
   refreshInfo();
   setInterval(refreshInfo, 3000);
@@ -640,6 +766,8 @@
       ready: state.ready,
     }),
     log: () => logEntries.slice(),
+    history: () => state.history.map((e) => ({ id: e.id, auto: e.auto, type: e.req.request.type, status: e.status })),
+    selected: () => (state.selected ? state.selected.id : 0),
     understand,
     utter,
     launch,
