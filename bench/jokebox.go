@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/jokebox/jokebox/internal/proc"
 )
 
 // BuildJokebox builds ./cmd/jokebox of the module in moduleDir into dir and
@@ -100,7 +102,7 @@ type Server struct {
 // Serve starts `jokebox serve --addr 127.0.0.1:PORT --insecure-skip-verify`
 // and waits until GET /healthz answers 200.
 func (j Jokebox) Serve(ctx context.Context) (*Server, error) {
-	port, err := freePort()
+	port, err := proc.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +120,7 @@ func (j Jokebox) Serve(ctx context.Context) (*Server, error) {
 		s.waitErr = cmd.Wait()
 		close(s.exited)
 	}()
-	if err := waitReady(ctx, "http://"+addr+"/healthz", 30*time.Second, s.exited); err != nil {
+	if err := proc.WaitReady(ctx, "http://"+addr+"/healthz", 30*time.Second, s.exited); err != nil {
 		_ = s.Close()
 		return nil, fmt.Errorf("jokebox serve: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jokebox/jokebox/internal/faultproxy"
 	"github.com/jokebox/jokebox/shared/config"
 )
 
@@ -44,9 +45,9 @@ type Row struct {
 	// request that timed out counts as Timeout.
 	P50, P99   time.Duration
 	Timeout    time.Duration
-	Throughput float64 // successful requests per second
-	Calls      Counts  // AWS calls during the measured phase
-	WarmCalls  Counts  // AWS calls during the warm-up
+	Throughput float64           // successful requests per second
+	Calls      faultproxy.Counts // AWS calls during the measured phase
+	WarmCalls  faultproxy.Counts // AWS calls during the warm-up
 	// SlowerThanAlexa counts requests slower than AlexaTimeout.
 	SlowerThanAlexa int
 	// Idle is the median latency of a few requests from one client, with
@@ -86,7 +87,7 @@ type Size struct {
 	Uploaded     int
 	Upload       time.Duration
 	Reindex      time.Duration
-	ReindexCalls Counts
+	ReindexCalls faultproxy.Counts
 	ReindexLine  string // `jokebox reindex`'s summary
 	// ManifestAge is how long before the end of (a)'s measured phase its
 	// manifest was loaded (the first warm-up request).

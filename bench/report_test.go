@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/jokebox/jokebox/internal/faultproxy"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -23,36 +25,36 @@ func sampleReport() Report {
 		Sizes: []Size{
 			{
 				Objects: 1500, Keys: 1503, Uploaded: 1500, Upload: 6700 * time.Millisecond, Reindex: 6400 * time.Millisecond,
-				ReindexCalls: Counts{"ListObjectsV2": 2, "GetObject": 1501, "PutObject": 2},
+				ReindexCalls: faultproxy.Counts{"ListObjectsV2": 2, "GetObject": 1501, "PutObject": 2},
 				ReindexLine:  "manifest v1: 1500 entries in 5 playlists, 0 rejected (added 1500, updated 0, removed 0)",
 				Memory:       Memory{RSS: 27034, Peak: 28570},
 				ManifestAge:  12 * time.Second,
 				A: Row{
 					Approach: "(a) jokebox serve", Objects: 1500, Requests: 56638, Errors: map[string]int{},
 					P50: 1630 * time.Microsecond, P99: 21300 * time.Microsecond, Timeout: 30 * time.Second,
-					Throughput: 5663.2, Calls: Counts{}, WarmCalls: Counts{"GetObject": 2}, Idle: 412 * time.Microsecond,
+					Throughput: 5663.2, Calls: faultproxy.Counts{}, WarmCalls: faultproxy.Counts{"GetObject": 2}, Idle: 412 * time.Microsecond,
 				},
 				B: Row{
 					Approach: "(b) list per request", Objects: 1500, Requests: 35, Errors: map[string]int{},
 					P50: 5570 * time.Millisecond, P99: 8110 * time.Millisecond, Timeout: 30 * time.Second,
-					Throughput: 2.69, Calls: Counts{"ListObjectsV2": 70}, SlowerThanAlexa: 1, Idle: 180 * time.Millisecond,
+					Throughput: 2.69, Calls: faultproxy.Counts{"ListObjectsV2": 70}, SlowerThanAlexa: 1, Idle: 180 * time.Millisecond,
 				},
 			},
 			{
 				Objects: 10000, Keys: 10004, Uploaded: 8500, Upload: 58600 * time.Millisecond, Reindex: 59400 * time.Millisecond,
-				ReindexCalls: Counts{"ListObjectsV2": 10, "GetObject": 8501, "PutObject": 2},
+				ReindexCalls: faultproxy.Counts{"ListObjectsV2": 10, "GetObject": 8501, "PutObject": 2},
 				ReindexLine:  "manifest v2: 10000 entries in 5 playlists, 0 rejected (added 8500, updated 0, removed 0)",
 				Memory:       Memory{RSS: 31200, Peak: 33000},
 				ManifestAge:  12 * time.Second,
 				A: Row{
 					Approach: "(a) jokebox serve", Objects: 10000, Requests: 50123, Errors: map[string]int{},
 					P50: 1700 * time.Microsecond, P99: 25 * time.Millisecond, Timeout: 30 * time.Second,
-					Throughput: 5012.3, Calls: Counts{}, WarmCalls: Counts{"GetObject": 2}, Idle: 450 * time.Microsecond,
+					Throughput: 5012.3, Calls: faultproxy.Counts{}, WarmCalls: faultproxy.Counts{"GetObject": 2}, Idle: 450 * time.Microsecond,
 				},
 				B: Row{
 					Approach: "(b) list per request", Objects: 10000, Requests: 16, Errors: map[string]int{"timeout": 16},
 					P50: 30 * time.Second, P99: 30 * time.Second, Timeout: 30 * time.Second,
-					Throughput: 0, Calls: Counts{"ListObjectsV2": 150}, SlowerThanAlexa: 16, Idle: 2100 * time.Millisecond,
+					Throughput: 0, Calls: faultproxy.Counts{"ListObjectsV2": 150}, SlowerThanAlexa: 16, Idle: 2100 * time.Millisecond,
 				},
 			},
 		},
@@ -88,10 +90,10 @@ func TestBudgets(t *testing.T) {
 	}{
 		{"sample passes", func(*Report) {}, nil},
 		{"(a) only 50× faster", func(r *Report) { r.Sizes[0].A.P50 = r.Sizes[0].B.P50 / 50 }, []string{"p50 (b)/(a) at 1,500 objects"}},
-		{"(a) made a call", func(r *Report) { r.Sizes[1].A.Calls = Counts{"GetObject": 1} }, []string{"(a) AWS calls in the measured phase at 10,000 objects"}},
+		{"(a) made a call", func(r *Report) { r.Sizes[1].A.Calls = faultproxy.Counts{"GetObject": 1} }, []string{"(a) AWS calls in the measured phase at 10,000 objects"}},
 		{"a TTL expiry allows one pointer read", func(r *Report) {
 			r.Params.ManifestTTL = 5 * time.Second
-			r.Sizes[1].A.Calls = Counts{"GetObject": 1}
+			r.Sizes[1].A.Calls = faultproxy.Counts{"GetObject": 1}
 		}, nil},
 		{"(a) errors", func(r *Report) { r.Sizes[0].A.Errors = map[string]int{"status 500": 3} }, []string{"(a) errors at 1,500 objects"}},
 		{"(a) no requests", func(r *Report) { r.Sizes[1].A.Requests = 0 }, []string{"(a) AWS calls in the measured phase at 10,000 objects"}},

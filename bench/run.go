@@ -19,6 +19,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/jokebox/jokebox/internal/faultproxy"
+	"github.com/jokebox/jokebox/internal/motoserver"
 )
 
 // Options configure Run.
@@ -113,12 +116,12 @@ func Run(ctx context.Context, o Options) (rep Report, err error) {
 		return rep, err
 	}
 	defer motoLog.Close()
-	moto, err := StartMoto(ctx, motoLog)
+	moto, err := motoserver.Launch(ctx, motoLog)
 	if err != nil {
 		return rep, err
 	}
 	defer moto.Close()
-	proxy, err := StartProxy(moto.URL)
+	proxy, err := faultproxy.Start(moto.URL)
 	if err != nil {
 		return rep, err
 	}
@@ -157,12 +160,12 @@ func Run(ctx context.Context, o Options) (rep Report, err error) {
 		uploaded = n
 
 		t = time.Now()
-		before := proxy.Snapshot()
+		before := proxy.Calls()
 		jb.Log = io.MultiWriter(reindexLog, &lineFilter{w: progress, prefix: "  reindex: ", keep: keepReindexLine})
 		if s.ReindexLine, err = jb.Reindex(ctx); err != nil {
 			return rep, err
 		}
-		s.ReindexCalls = proxy.Snapshot().Sub(before)
+		s.ReindexCalls = proxy.Calls().Sub(before)
 		s.Reindex = time.Since(t)
 		say("  %s", s.ReindexLine)
 		step(fmt.Sprintf("jokebox reindex at %s objects", thousands(n)), t)
@@ -202,7 +205,7 @@ func countKeys(ctx context.Context, c objectLister, bucket string) (int, error) 
 }
 
 // runJokebox measures approach (a) on a fresh `jokebox serve`.
-func runJokebox(ctx context.Context, jb Jokebox, proxy *Proxy, o Options, n int, logFile func(string) (*os.File, error), say func(string, ...any)) (Row, Memory, time.Duration, error) {
+func runJokebox(ctx context.Context, jb Jokebox, proxy *faultproxy.Proxy, o Options, n int, logFile func(string) (*os.File, error), say func(string, ...any)) (Row, Memory, time.Duration, error) {
 	lf, err := logFile(fmt.Sprintf("serve-%d.log", n))
 	if err != nil {
 		return Row{}, Memory{}, 0, err
@@ -232,7 +235,7 @@ func runJokebox(ctx context.Context, jb Jokebox, proxy *Proxy, o Options, n int,
 }
 
 // runListPerRequest measures approach (b), served in this process.
-func runListPerRequest(ctx context.Context, proxy *Proxy, o Options, n int, logFile func(string) (*os.File, error), say func(string, ...any)) (Row, error) {
+func runListPerRequest(ctx context.Context, proxy *faultproxy.Proxy, o Options, n int, logFile func(string) (*os.File, error), say func(string, ...any)) (Row, error) {
 	lf, err := logFile(fmt.Sprintf("listper-%d.log", n))
 	if err != nil {
 		return Row{}, err
@@ -261,8 +264,8 @@ func runListPerRequest(ctx context.Context, proxy *Proxy, o Options, n int, logF
 // cold request, then the median of three more), an unmeasured warm-up
 // with every client, and the measured phase. AWS calls are counted around
 // the measured phase; those of the first two are the row's WarmCalls.
-func measure(ctx context.Context, row *Row, proxy *Proxy, url string, o Options, say func(string, ...any)) error {
-	before := proxy.Snapshot()
+func measure(ctx context.Context, row *Row, proxy *faultproxy.Proxy, url string, o Options, say func(string, ...any)) error {
+	before := proxy.Calls()
 	one := LoadOptions{URL: url, Clients: 1, PerClient: 1, Duration: o.Timeout, Timeout: o.Timeout, SkillID: benchSkillID}
 	if _, err := Load(ctx, one); err != nil { // cold: (a) loads its manifest
 		return err
@@ -280,7 +283,7 @@ func measure(ctx context.Context, row *Row, proxy *Proxy, url string, o Options,
 			return err
 		}
 	}
-	mid := proxy.Snapshot()
+	mid := proxy.Calls()
 	row.WarmCalls = mid.Sub(before)
 	say("  %s: %d clients for %s", row.Approach, o.Clients, human(o.Duration))
 	lo.Duration = o.Duration
@@ -288,7 +291,7 @@ func measure(ctx context.Context, row *Row, proxy *Proxy, url string, o Options,
 	if err != nil {
 		return err
 	}
-	row.Calls = proxy.Snapshot().Sub(mid)
+	row.Calls = proxy.Calls().Sub(mid)
 	row.Requests = res.Requests
 	row.Errors = res.Errors
 	row.Timeout = res.Timeout
@@ -339,7 +342,7 @@ func (f *lineFilter) Write(p []byte) (int, error) {
 
 // ReadMachine describes this machine.
 func ReadMachine(ctx context.Context) Machine {
-	m := Machine{CPU: "unknown", Cores: runtime.NumCPU(), GoVersion: runtime.Version(), Moto: motoVersion(ctx), Load: "unknown", Date: time.Now()}
+	m := Machine{CPU: "unknown", Cores: runtime.NumCPU(), GoVersion: runtime.Version(), Moto: motoserver.Version(ctx), Load: "unknown", Date: time.Now()}
 	if f, err := os.Open("/proc/cpuinfo"); err == nil {
 		sc := bufio.NewScanner(f)
 		for sc.Scan() {

@@ -1,16 +1,26 @@
-// Package faultproxy is a reverse proxy for tests that stands between the
-// code under test and an AWS emulator and injects the faults a real backend
-// has: 500s, 503s, throttling, refused connections. It counts what passes.
+// Package faultproxy is a reverse proxy that stands between the code under
+// test and an AWS emulator. It counts every call by operation (the
+// benchmark's evidence of how many AWS calls each design makes) and, for
+// fault tests, injects the faults a real backend has: 500s, 503s,
+// throttling, refused connections.
 package faultproxy
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"maps"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Mode is what the proxy does with a request.
@@ -25,40 +35,65 @@ const (
 	Down                 // close the connection, as if the emulator were stopped
 )
 
-// Proxy is a running fault proxy.
+// Proxy is a running proxy.
 type Proxy struct {
-	URL    string // point AWS_ENDPOINT_URL here
-	server *httptest.Server
+	URL string // point AWS_ENDPOINT_URL here: http://127.0.0.1:PORT
+	srv *http.Server
+	// done is closed when the server has stopped serving.
+	done chan struct{}
 
-	mu    sync.Mutex
-	mode  Mode
-	match func(*http.Request) bool
+	mu     sync.Mutex
+	mode   Mode
+	match  func(*http.Request) bool
+	counts Counts
 
 	passed, faulted atomic.Int64
 	sent            atomic.Int64
 }
 
-// Start proxies to target (an emulator's endpoint URL).
+// Start serves a proxy to target (an emulator's endpoint URL) on a free
+// loopback port until Close. It passes every request until told otherwise.
 func Start(target string) (*Proxy, error) {
 	u, err := url.Parse(target)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("proxy target: %w", err)
 	}
-	p := &Proxy{}
-	rp := httputil.NewSingleHostReverseProxy(u)
-	p.server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p.mu.Lock()
-		mode, match := p.mode, p.match
-		p.mu.Unlock()
-		if mode == Pass || (match != nil && !match(r)) {
-			p.passed.Add(1)
-			rp.ServeHTTP(&countingWriter{ResponseWriter: w, n: &p.sent}, r)
-			return
-		}
-		p.faulted.Add(1)
-		p.fault(w, r, mode)
-	}))
-	p.URL = p.server.URL
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("proxy: %w", err)
+	}
+	p := &Proxy{URL: "http://" + ln.Addr().String(), counts: Counts{}, done: make(chan struct{})}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	// Enough idle connections for a load test's concurrency, so that the
+	// proxy measures calls, not connection set-up.
+	transport.MaxIdleConns = 256
+	transport.MaxIdleConnsPerHost = 128
+	rp := &httputil.ReverseProxy{
+		Rewrite:   func(r *httputil.ProxyRequest) { r.SetURL(u) },
+		Transport: transport,
+		// A client that gave up cancels its call; the client counts that.
+		ErrorLog: log.New(io.Discard, "", 0),
+	}
+	p.srv = &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			p.mu.Lock()
+			p.counts[Operation(r)]++
+			mode, match := p.mode, p.match
+			p.mu.Unlock()
+			if mode == Pass || (match != nil && !match(r)) {
+				p.passed.Add(1)
+				rp.ServeHTTP(&countingWriter{ResponseWriter: w, n: &p.sent}, r)
+				return
+			}
+			p.faulted.Add(1)
+			p.fault(w, r, mode)
+		}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	go func() {
+		defer close(p.done)
+		_ = p.srv.Serve(ln)
+	}()
 	return p, nil
 }
 
@@ -98,8 +133,95 @@ func (c *countingWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the underlying writer (flushes).
 func (c *countingWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
 
-// Close stops the proxy.
-func (p *Proxy) Close() { p.server.Close() }
+// Calls returns the calls counted so far by operation, faulted ones
+// included: every call the client made.
+func (p *Proxy) Calls() Counts {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return maps.Clone(p.counts)
+}
+
+// Close stops the proxy, letting calls in flight finish for up to 5 s.
+func (p *Proxy) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := p.srv.Shutdown(ctx); errors.Is(err, context.DeadlineExceeded) {
+		_ = p.srv.Close()
+	}
+	<-p.done
+}
+
+// Counts is how many AWS calls went through the proxy, by operation
+// ("ListObjectsV2", "GetObject", "ReceiveMessage", ...).
+type Counts map[string]int64
+
+// Total is the number of calls of every operation.
+func (c Counts) Total() int64 {
+	var n int64
+	for _, v := range c {
+		n += v
+	}
+	return n
+}
+
+// Sub returns the calls made since before, a snapshot taken earlier.
+func (c Counts) Sub(before Counts) Counts {
+	d := Counts{}
+	for op, n := range c {
+		if n -= before[op]; n != 0 {
+			d[op] = n
+		}
+	}
+	return d
+}
+
+// String lists the operations in order, "GetObject 2, ListObjectsV2 20".
+func (c Counts) String() string {
+	if c.Total() == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, op := range slices.Sorted(maps.Keys(c)) {
+		parts = append(parts, fmt.Sprintf("%s %d", op, c[op]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Operation names the AWS call r makes: the action of a JSON-protocol
+// service (SQS, SSM) from its X-Amz-Target header, or the S3 REST
+// operation from the method and path-style URL.
+func Operation(r *http.Request) string {
+	if t := r.Header.Get("X-Amz-Target"); t != "" {
+		if _, action, ok := strings.Cut(t, "."); ok {
+			return action
+		}
+		return t
+	}
+	u := r.URL
+	q := u.Query()
+	key := strings.Contains(strings.TrimPrefix(u.Path, "/"), "/")
+	switch {
+	case strings.HasPrefix(u.Path, "/moto-api"):
+		return "moto-api"
+	case r.Method == http.MethodGet && q.Get("list-type") == "2":
+		return "ListObjectsV2"
+	case r.Method == http.MethodGet && key:
+		return "GetObject"
+	case r.Method == http.MethodHead && key:
+		return "HeadObject"
+	case r.Method == http.MethodPut && key && r.Header.Get("X-Amz-Copy-Source") != "":
+		return "CopyObject"
+	case r.Method == http.MethodPut && key:
+		return "PutObject"
+	case r.Method == http.MethodDelete && key:
+		return "DeleteObject"
+	case r.Method == http.MethodPut && q.Has("notification"):
+		return "PutBucketNotificationConfiguration"
+	case r.Method == http.MethodPut:
+		return "CreateBucket"
+	}
+	return r.Method + " other"
+}
 
 // IsSSM, IsSQS and IsS3 tell the services apart by their protocol.
 func IsSSM(r *http.Request) bool {

@@ -1,14 +1,19 @@
 // Package motoserver starts moto_server, the AWS emulator, for tests that
 // need real S3, SQS and SSM behaviour (conditional writes, notifications,
-// long polls). Tests call Start; with -short it skips them.
+// long polls) and for the benchmark. Tests call Start, which skips them
+// with -short; other programs call Launch.
 package motoserver
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"net"
+	"io"
 	"net/http"
 	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -18,76 +23,126 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/jokebox/jokebox/internal/proc"
 )
 
 // Region is the region the returned configurations use.
 const Region = "us-east-1"
 
-// Start runs moto_server on a free local port until the test ends and
-// returns its endpoint URL ("http://127.0.0.1:PORT"). It skips the test
-// under -short and fails it when moto_server cannot start.
+// Server is a moto_server process started by Launch.
+type Server struct {
+	// URL is its endpoint, http://127.0.0.1:PORT.
+	URL     string
+	cmd     *exec.Cmd
+	exited  chan struct{} // closed when the process has exited
+	waitErr error         // its exit status, once exited is closed
+}
+
+// Launch starts `moto_server -H 127.0.0.1 -p PORT` on a free loopback port,
+// in its own process group, and waits until GET /moto-api/ answers. Its
+// output goes to logw (nil discards it). Close stops it; so does the end of
+// ctx.
+func Launch(ctx context.Context, logw io.Writer) (*Server, error) {
+	path, err := exec.LookPath("moto_server")
+	if err != nil {
+		return nil, fmt.Errorf("moto_server not found (pip install 'moto[server]'): %w", err)
+	}
+	var lastErr error
+	for range 3 { // the port may be taken between choosing and binding it
+		s, err := launch(ctx, path, logw)
+		if err == nil {
+			return s, nil
+		}
+		lastErr = err
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, fmt.Errorf("start moto_server: %w", lastErr)
+}
+
+func launch(ctx context.Context, path string, logw io.Writer) (*Server, error) {
+	port, err := proc.FreePort()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, path, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
+	cmd.Stdout, cmd.Stderr = logw, logw
+	// Its own process group, so that stopping it also stops anything the
+	// pyenv shim or Python started, and nothing else.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return killGroup(cmd) }
+	cmd.WaitDelay = 5 * time.Second
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &Server{URL: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, exited: make(chan struct{})}
+	go func() {
+		s.waitErr = cmd.Wait()
+		close(s.exited)
+	}()
+	if err := proc.WaitReady(ctx, s.URL+"/moto-api/", 30*time.Second, s.exited); err != nil {
+		s.Close()
+		if errors.Is(err, proc.ErrExited) {
+			err = fmt.Errorf("%w: %v", err, s.waitErr)
+		}
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close stops moto_server and waits (up to 10 s) for it to exit.
+func (s *Server) Close() {
+	if s == nil || s.cmd.Process == nil {
+		return
+	}
+	_ = killGroup(s.cmd)
+	t := time.NewTimer(10 * time.Second)
+	defer t.Stop()
+	select {
+	case <-s.exited:
+	case <-t.C:
+	}
+}
+
+// killGroup kills the process group led by the process cmd started.
+func killGroup(cmd *exec.Cmd) error {
+	if cmd.Process == nil {
+		return nil
+	}
+	if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); err != nil {
+		return cmd.Process.Kill()
+	}
+	return nil
+}
+
+// Version asks the Python that runs moto_server for moto's version;
+// "unknown" when it cannot.
+func Version(ctx context.Context) string {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "python3", "-c", "import moto; print(moto.__version__)").Output()
+	if err != nil {
+		return "unknown"
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// Start runs moto_server (Launch) until the test ends and returns its
+// endpoint URL ("http://127.0.0.1:PORT"). It skips the test under -short
+// and fails it when moto_server cannot start.
 func Start(tb testing.TB) string {
 	tb.Helper()
 	if testing.Short() {
 		tb.Skip("needs moto_server; skipped with -short")
 	}
-	path, err := exec.LookPath("moto_server")
+	s, err := Launch(context.Background(), nil)
 	if err != nil {
-		tb.Fatalf("moto_server not found (pip install 'moto[server]'): %v", err)
+		tb.Fatal(err)
 	}
-	var lastErr error
-	for range 3 { // the port may be taken between choosing and binding it
-		endpoint, err := start(tb, path)
-		if err == nil {
-			return endpoint
-		}
-		lastErr = err
-	}
-	tb.Fatalf("start moto_server: %v", lastErr)
-	return ""
-}
-
-func start(tb testing.TB, path string) (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command(path, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	if err := cmd.Start(); err != nil {
-		return "", err
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	stop := func() {
-		cmd.Process.Kill()
-		<-exited
-	}
-	endpoint := fmt.Sprintf("http://127.0.0.1:%d", port)
-	client := &http.Client{Timeout: time.Second}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		select {
-		case err := <-exited:
-			exited <- err
-			return "", fmt.Errorf("moto_server exited: %v", err)
-		default:
-		}
-		resp, err := client.Get(endpoint + "/moto-api/")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				tb.Cleanup(stop)
-				return endpoint, nil
-			}
-		}
-		if time.Now().After(deadline) {
-			stop()
-			return "", fmt.Errorf("not ready on %s after 30s: %v", endpoint, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	tb.Cleanup(s.Close)
+	return s.URL
 }
 
 // Config returns an AWS configuration for the emulator at endpoint with
