@@ -25,6 +25,7 @@ import (
 	"github.com/jokebox/jokebox/shared/app"
 	"github.com/jokebox/jokebox/shared/audio"
 	"github.com/jokebox/jokebox/shared/config"
+	"github.com/jokebox/jokebox/shared/devstack"
 	"github.com/jokebox/jokebox/shared/manifest"
 	"github.com/jokebox/jokebox/shared/transcode"
 )
@@ -196,20 +197,12 @@ func runAdd(ctx context.Context, c *cli, args []string) error {
 			f.failed, f.why = true, "check the bucket: "+err.Error()
 			continue
 		}
-		f.upload = f.path
-		if f.convert {
-			out := filepath.Join(tmp, f.hash+".mp3")
-			res, err := ff.Convert(ctx, f.path, out, *f.measured, transcode.Options{
-				Bitrate: o.bitrate, Title: titleOf(f), Normalize: o.normalize, Target: o.loudness, PeakLimit: o.peak,
-			})
-			if err != nil {
-				f.failed, f.why = true, "conversion failed: "+err.Error()
-				continue
-			}
-			f.result, f.upload = res, out
-			if o.normalize && !res.Reached {
-				fmt.Fprintf(c.stdout, "note: %s reached %v, not %.0f LUFS\n", f.key, res.Loudness, o.loudness)
-			}
+		if err := convertFile(ctx, ff, f, o, filepath.Join(tmp, f.hash+".mp3")); err != nil {
+			f.failed, f.why = true, err.Error()
+			continue
+		}
+		if o.normalize && f.convert && !f.result.Reached {
+			fmt.Fprintf(c.stdout, "note: %s reached %v, not %.0f LUFS\n", f.key, f.result.Loudness, o.loudness)
 		}
 	}
 
@@ -329,6 +322,23 @@ func checkFile(ctx context.Context, f *addFile, ff *transcode.FFmpeg, o addOptio
 		f.convert = true
 		f.why = "normalize " + m.Loudness.String()
 	}
+}
+
+// convertFile sets f.upload: f's own path when it plays as is, else out,
+// where it writes the MP3 that checkFile decided on.
+func convertFile(ctx context.Context, ff *transcode.FFmpeg, f *addFile, o addOptions, out string) error {
+	f.upload = f.path
+	if !f.convert {
+		return nil
+	}
+	res, err := ff.Convert(ctx, f.path, out, *f.measured, transcode.Options{
+		Bitrate: o.bitrate, Title: titleOf(f), Normalize: o.normalize, Target: o.loudness, PeakLimit: o.peak,
+	})
+	if err != nil {
+		return fmt.Errorf("conversion failed: %w", err)
+	}
+	f.result, f.upload = res, out
+	return nil
 }
 
 // readHead reads the first audio.HeadSize bytes of a file.
@@ -583,4 +593,47 @@ func awaitIndexer(ctx context.Context, w io.Writer, a *app.App, files []*addFile
 	fmt.Fprintf(w, "the indexer has not published %d of %d file(s) after %v (latest manifest v%d): check that the bucket notifies the indexer's queue, the indexer's logs and its dead-letter queue; `jokebox reindex` indexes the whole bucket now\n",
 		missing, len(want), wait, version)
 	return nil
+}
+
+// mediaPreparer is `jokebox dev`'s hook on its media folder: each file gets
+// `jokebox add`'s check and, when it needs it, the same conversion (and
+// normalization), so the simulator plays what the device will. Files that
+// cannot be used go up as they are, for the indexer to reject with its
+// reason. It returns nil, after saying so on w, when there is no ffmpeg;
+// --normalize without ffmpeg is an error.
+func mediaPreparer(c *cli, w io.Writer, normalize bool) (func(ctx context.Context, key, path string) (devstack.Prepared, error), error) {
+	ff, err := transcode.Find(c.getenv)
+	if err != nil {
+		if normalize {
+			return nil, fmt.Errorf("dev: --normalize needs ffmpeg: %w; %s", err, transcode.Install)
+		}
+		fmt.Fprintf(w, "  convert   off: %v (%s)\n", err, transcode.Install)
+		return nil, nil
+	}
+	o := addOptions{normalize: normalize, loudness: -14, peak: -3, bitrate: 128000}
+	log := c.logger()
+	return func(ctx context.Context, key, p string) (devstack.Prepared, error) {
+		same := devstack.Prepared{Key: key, Path: p}
+		st, err := os.Stat(p)
+		if err != nil {
+			return same, nil
+		}
+		f := &addFile{path: p, key: key, size: st.Size()}
+		checkFile(ctx, f, ff, o)
+		if f.failed || !f.convert {
+			return same, nil
+		}
+		tmp, err := os.CreateTemp("", "jokebox-dev-*.mp3")
+		if err != nil {
+			return same, err
+		}
+		tmp.Close()
+		done := func() { os.Remove(tmp.Name()) }
+		if err := convertFile(ctx, ff, f, o, tmp.Name()); err != nil {
+			done()
+			return same, err
+		}
+		log.InfoContext(ctx, "converted", "file", key, "key", f.key, "why", f.why)
+		return devstack.Prepared{Key: f.key, Path: tmp.Name(), Done: done}, nil
+	}, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"os/exec"
 	"path"
@@ -15,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/jokebox/jokebox/shared/audio"
 )
 
 // needFFmpeg fails the test when ffmpeg is missing (the Makefile installs
@@ -192,5 +195,46 @@ func TestMotoAddNormalize(t *testing.T) {
 	out, err = jokeboxErr(t, "add", "--dry-run", "--normalize", done)
 	if err != nil || strings.Count(out, "plays as is") != 2 {
 		t.Errorf("add --dry-run --normalize of normalized files (%v):\n%s\nwant both to play as is", err, out)
+	}
+}
+
+// TestDevMediaPreparer: `jokebox dev`'s media hook converts what Alexa
+// cannot play, as `jokebox add` does, and leaves the rest alone.
+func TestDevMediaPreparer(t *testing.T) {
+	needFFmpeg(t)
+	t.Setenv("JOKEBOX_FFMPEG", "")
+	dir := addFixtures(t, map[string]string{"voz.wav": "voice.wav", "bien.mp3": "short.mp3", "notas.mp3": "text.mp3"})
+	c := &cli{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, getenv: os.Getenv}
+	prepare, err := mediaPreparer(c, io.Discard, false)
+	if err != nil || prepare == nil {
+		t.Fatalf("mediaPreparer = %v; want a hook", err)
+	}
+	for _, tt := range []struct{ key, want string }{{"voz.wav", "voz.mp3"}, {"bien.mp3", "bien.mp3"}, {"notas.mp3", "notas.mp3"}} {
+		src := filepath.Join(dir, tt.key)
+		p, err := prepare(t.Context(), tt.key, src)
+		if err != nil {
+			t.Fatalf("prepare %s: %v", tt.key, err)
+		}
+		if p.Key != tt.want || (p.Path == src) != (tt.key == tt.want) {
+			t.Errorf("prepare %s = %+v; want key %s", tt.key, p, tt.want)
+		}
+		if p.Key != tt.key {
+			b, err := os.ReadFile(p.Path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info, err := audio.Probe(p.Key, b[:min(len(b), audio.HeadSize)], int64(len(b))); err != nil || info.Title != "Wave Title" {
+				t.Errorf("converted %s: %+v, %v; want a playable MP3 titled Wave Title", tt.key, info, err)
+			}
+			p.Done()
+			if _, err := os.Stat(p.Path); err == nil {
+				t.Errorf("Done left %s behind", p.Path)
+			}
+		}
+	}
+	t.Setenv("JOKEBOX_FFMPEG", filepath.Join(dir, "none"))
+	var out bytes.Buffer
+	if prepare, err := mediaPreparer(c, &out, false); prepare != nil || err != nil || !strings.Contains(out.String(), "convert   off") {
+		t.Errorf("without ffmpeg: hook %v, %v, said %q; want none, and a line saying so", prepare != nil, err, out.String())
 	}
 }

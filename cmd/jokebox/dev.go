@@ -44,6 +44,8 @@ func runDev(ctx context.Context, c *cli, args []string) error {
 	media := fs.String("media", "media", "`DIR` of audio files to serve, watched for changes; without it and without ./media, the sample library built into jokebox")
 	addr := fs.String("addr", "127.0.0.1:8080", "where to serve the simulator and /alexa")
 	bucket := fs.String("bucket", "", "use this bucket (AWS environment variables) instead of the embedded S3")
+	convert := fs.Bool("convert", true, "convert media files Alexa cannot play to MP3 with ffmpeg, as jokebox add does, when ffmpeg is found")
+	normalize := fs.Bool("normalize", false, "also normalize their loudness, as jokebox add --normalize does")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -130,7 +132,13 @@ func runDev(ctx context.Context, c *cli, args []string) error {
 			}
 			*media, mediaName = dir, "the sample library built into jokebox (no ./media here; --media DIR serves your own)"
 		}
-		sy := devstack.NewSyncer(devstack.SyncConfig{Dir: *media, Bucket: cfg.Bucket, S3: a.S3, Indexer: ix, Progress: out, Logger: c.logger()})
+		sc := devstack.SyncConfig{Dir: *media, Bucket: cfg.Bucket, S3: a.S3, Indexer: ix, Progress: out, Logger: c.logger()}
+		if *convert {
+			if sc.Prepare, err = mediaPreparer(c, out, *normalize); err != nil {
+				return err
+			}
+		}
+		sy := devstack.NewSyncer(sc)
 		if !sample {
 			if watcher, err = sy.Watch(); err != nil {
 				return err

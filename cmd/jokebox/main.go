@@ -31,7 +31,7 @@ var commands []*command
 
 func init() {
 	commands = []*command{
-		{name: "dev", args: "[--media DIR] [--addr HOST:PORT] [--bucket B]", run: runDev,
+		{name: "dev", args: "[--media DIR] [--addr HOST:PORT] [--bucket B] [--convert=false] [--normalize]", run: runDev,
 			summary: "run the whole skill on this machine with a browser simulator",
 			example: "jokebox dev --media ~/my-jokes --addr 127.0.0.1:9090"},
 		{name: "serve", args: "[--addr :8443] [--tls-cert F --tls-key F] [--insecure-skip-verify] [--any-skill]", run: runServe,

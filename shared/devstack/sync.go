@@ -1,6 +1,7 @@
 package devstack
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -34,6 +35,17 @@ type SyncConfig struct {
 	Indexer  SQSHandler   // receives the S3 event notifications; nil sends none
 	Progress io.Writer    // progress lines for large folders; nil for none
 	Logger   *slog.Logger // nil for slog.Default()
+	// Prepare, when set, makes what is uploaded for a media file (say, an
+	// MP3 converted from a WAV, under another key); nil uploads each file
+	// as it is under its own key.
+	Prepare func(ctx context.Context, key, path string) (Prepared, error)
+}
+
+// Prepared is what SyncConfig.Prepare makes of a media file.
+type Prepared struct {
+	Key  string // the object key
+	Path string // the file to upload
+	Done func() // called once the upload is over; may be nil
 }
 
 // Syncer mirrors a media folder into a bucket and tells the indexer about
@@ -50,8 +62,9 @@ type Syncer struct {
 
 // fileStamp identifies an uploaded version of a file cheaply.
 type fileStamp struct {
-	size  int64
-	mtime time.Time
+	size   int64
+	mtime  time.Time
+	object string // the key it was uploaded under (see SyncConfig.Prepare)
 }
 
 // NewSyncer returns a Syncer for cfg.
@@ -260,18 +273,37 @@ var tempExts = []string{".swp", ".swo", ".swx", ".tmp", ".temp", ".part", ".crdo
 
 // upload puts one file and returns its change.
 func (s *Syncer) upload(ctx context.Context, key string, fi fs.FileInfo) (Change, error) {
-	f, err := os.Open(filepath.Join(s.cfg.Dir, filepath.FromSlash(key)))
+	obj := Prepared{Key: key, Path: filepath.Join(s.cfg.Dir, filepath.FromSlash(key))}
+	if s.cfg.Prepare != nil {
+		p, err := s.cfg.Prepare(ctx, key, obj.Path)
+		if err != nil {
+			return Change{}, fmt.Errorf("prepare %s: %w", key, err)
+		}
+		if p.Done != nil {
+			defer p.Done()
+		}
+		obj = p
+	}
+	f, err := os.Open(obj.Path)
 	if err != nil {
 		return Change{}, fmt.Errorf("upload %s: %w", key, err)
 	}
 	defer f.Close()
+	size := fi.Size()
+	if obj.Key != key {
+		st, err := f.Stat()
+		if err != nil {
+			return Change{}, fmt.Errorf("upload %s: %w", key, err)
+		}
+		size = st.Size()
+	}
 	in := &s3.PutObjectInput{
 		Bucket:        aws.String(s.cfg.Bucket),
-		Key:           aws.String(key),
+		Key:           aws.String(obj.Key),
 		Body:          f,
-		ContentLength: aws.Int64(fi.Size()),
+		ContentLength: aws.Int64(size),
 	}
-	if ct := mime.TypeByExtension(path.Ext(key)); ct != "" {
+	if ct := mime.TypeByExtension(path.Ext(obj.Key)); ct != "" {
 		in.ContentType = aws.String(ct)
 	}
 	out, err := s.cfg.S3.PutObject(ctx, in)
@@ -279,23 +311,26 @@ func (s *Syncer) upload(ctx context.Context, key string, fi fs.FileInfo) (Change
 		return Change{}, fmt.Errorf("upload %s: %w", key, err)
 	}
 	s.mu.Lock()
-	s.known[key] = fileStamp{size: fi.Size(), mtime: fi.ModTime()}
+	s.known[key] = fileStamp{size: fi.Size(), mtime: fi.ModTime(), object: obj.Key}
 	s.mu.Unlock()
-	s.log.DebugContext(ctx, "uploaded", "key", key, "size", fi.Size())
-	return Change{Key: key, Size: fi.Size(), ETag: aws.ToString(out.ETag)}, nil
+	s.log.DebugContext(ctx, "uploaded", "key", obj.Key, "size", size)
+	return Change{Key: obj.Key, Size: size, ETag: aws.ToString(out.ETag)}, nil
 }
 
 // remove deletes one key and returns its change.
 func (s *Syncer) remove(ctx context.Context, key string) (Change, error) {
-	_, err := s.cfg.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key)})
+	s.mu.Lock()
+	object := cmp.Or(s.known[key].object, key)
+	s.mu.Unlock()
+	_, err := s.cfg.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(object)})
 	if err != nil {
-		return Change{}, fmt.Errorf("delete %s: %w", key, err)
+		return Change{}, fmt.Errorf("delete %s: %w", object, err)
 	}
 	s.mu.Lock()
 	delete(s.known, key)
 	s.mu.Unlock()
-	s.log.DebugContext(ctx, "deleted", "key", key)
-	return Change{Key: key, Removed: true}, nil
+	s.log.DebugContext(ctx, "deleted", "key", object)
+	return Change{Key: object, Removed: true}, nil
 }
 
 // Apply brings the bucket in line with the given paths of the media folder

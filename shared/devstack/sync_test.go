@@ -280,3 +280,55 @@ func TestPresignedRangeGet(t *testing.T) {
 		})
 	}
 }
+
+// TestSyncPrepare: a Prepare hook's object replaces the file under its own
+// key, and deleting the file deletes that object.
+func TestSyncPrepare(t *testing.T) {
+	t.Parallel()
+	const bucket = "media"
+	_, client := startTestS3(t, bucket)
+	dir, work := t.TempDir(), t.TempDir()
+	writeFile(t, dir, "chistes/voz.wav", "wave")
+	writeFile(t, dir, "chistes/ok.mp3", "mp3")
+	var done []string
+	prepare := func(_ context.Context, key, p string) (Prepared, error) {
+		if !strings.HasSuffix(key, ".wav") {
+			return Prepared{Key: key, Path: p}, nil
+		}
+		out := filepath.Join(work, "converted.mp3")
+		if err := os.WriteFile(out, []byte("converted from "+key), 0o644); err != nil {
+			return Prepared{}, err
+		}
+		return Prepared{Key: strings.TrimSuffix(key, ".wav") + ".mp3", Path: out, Done: func() { done = append(done, key) }}, nil
+	}
+	rec := newRecorder()
+	s := NewSyncer(SyncConfig{Dir: dir, Bucket: bucket, S3: client, Indexer: rec, Logger: discard, Prepare: prepare})
+	if _, err := s.SyncAll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"chistes/ok.mp3", "chistes/voz.mp3"}, listKeys(t, client, bucket)); diff != "" {
+		t.Errorf("bucket keys (-want +got):\n%s", diff)
+	}
+	obj, err := client.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("chistes/voz.mp3")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(obj.Body)
+	obj.Body.Close()
+	if string(body) != "converted from chistes/voz.wav" || !slices.Equal(done, []string{"chistes/voz.wav"}) {
+		t.Errorf("voz.mp3 holds %q, Done called for %v", body, done)
+	}
+	rec.take()
+	if err := os.Remove(filepath.Join(dir, "chistes", "voz.wav")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Apply(context.Background(), []string{"chistes/voz.wav"}); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"chistes/ok.mp3"}, listKeys(t, client, bucket)); diff != "" {
+		t.Errorf("bucket keys after deleting voz.wav (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"ObjectRemoved:Delete chistes/voz.mp3"}, rec.take()); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
+}
