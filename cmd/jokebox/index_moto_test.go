@@ -319,6 +319,12 @@ func TestMotoIndexReindex(t *testing.T) {
 		t.Errorf("second reindex said %q", out)
 	}
 
+	// invoke prints the skill's answer with its presigned URL as it is, so
+	// it can be pasted into curl: '&', not the JSON escape \u0026.
+	if out := jokebox(t, "invoke", "skill", "../../events/skill/launch.es-ES.json"); !strings.Contains(out, "&X-Amz-") || strings.Contains(out, `\u0026`) {
+		t.Errorf("invoke skill printed the URL escaped or without its query:\n%s", tail(out, 2000))
+	}
+
 	t.Logf("%d files (%s): upload %v, drain %v (in chunks of 250); delete 100 and drain %v; copy %v, reindex %v",
 		len(files), indexed,
 		uploadTime.Round(time.Millisecond), drainTime.Round(time.Millisecond), deleteDrainTime.Round(time.Millisecond),
