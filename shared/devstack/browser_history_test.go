@@ -178,7 +178,12 @@ func TestBrowserHistory(t *testing.T) {
 		t.Errorf("automatic request tagged %q; want \"automática\"", auto)
 	}
 
-	// Pause: the screen says paused, not stopped.
+	// Pause: the screen says paused, not stopped. The sample jokes last
+	// 3 to 6 s and play on one after another: pause early in one, not
+	// between two.
+	waitFor(t, ctx, "the start of a joke", 15*time.Second, func(s playerState) bool {
+		return s.Activity == "PLAYING" && s.CurrentTime > 0.1 && s.CurrentTime < 1.5
+	})
 	click(t, ctx, "#btn-pause")
 	waitFor(t, ctx, "a stop after pause", 5*time.Second, func(s playerState) bool { return s.Activity == "STOPPED" && s.Paused })
 	if l := text(t, ctx, `document.getElementById("npLabel").textContent`); l != "En pausa" {
