@@ -312,7 +312,7 @@ func (e *env) checkMatches() *manifest.Manifest {
 	return m
 }
 
-// recorder is the indexer's Updater: the real store, recording every
+// recorder is the indexer's index.Manifests: the real store, recording every
 // version that an update published, to prove no two writers ever publish
 // the same version.
 type recorder struct {
@@ -322,15 +322,26 @@ type recorder struct {
 	published []int64
 }
 
-func (r *recorder) Update(ctx context.Context, fn store.UpdateFunc, opt store.UpdateOptions) (*manifest.Manifest, error) {
-	var last error
+func (r *recorder) Update(ctx context.Context, edit func(context.Context, *manifest.Manifest) (bool, error)) (*manifest.Manifest, error) {
+	return r.record(ctx, r.st.Update, edit)
+}
+
+func (r *recorder) Rebuild(ctx context.Context, edit func(context.Context, *manifest.Manifest) (bool, error)) (*manifest.Manifest, error) {
+	return r.record(ctx, r.st.Rebuild, edit)
+}
+
+type editFunc = func(context.Context, *manifest.Manifest) (bool, error)
+
+func (r *recorder) record(ctx context.Context, update func(context.Context, editFunc) (*manifest.Manifest, error), edit editFunc) (*manifest.Manifest, error) {
+	var changed bool
 	var base int64
-	m, err := r.st.Update(ctx, func(ctx context.Context, m *manifest.Manifest) error {
+	m, err := update(ctx, func(ctx context.Context, m *manifest.Manifest) (bool, error) {
 		base = m.Version
-		last = fn(ctx, m)
-		return last
-	}, opt)
-	if err == nil && (last == nil || base == 0) {
+		var err error
+		changed, err = edit(ctx, m)
+		return changed, err
+	})
+	if err == nil && (changed || base == 0) {
 		r.mu.Lock()
 		r.published = append(r.published, m.Version)
 		r.mu.Unlock()

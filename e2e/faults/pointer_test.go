@@ -37,24 +37,24 @@ func (p *pausingS3) PutObject(ctx context.Context, in *s3.PutObjectInput, o ...f
 func TestPointerNeverRegresses(t *testing.T) {
 	e := newEnv(t)
 	b := store.New(e.s3, e.ssm, bucket, param, nil)
-	add := func(key string) store.UpdateFunc {
-		return func(_ context.Context, m *manifest.Manifest) error {
+	add := func(key string) func(context.Context, *manifest.Manifest) (bool, error) {
+		return func(_ context.Context, m *manifest.Manifest) (bool, error) {
 			m.Apply([]manifest.Change{manifest.Upsert(manifest.Entry{Key: key, ETag: "e", Size: 1})}, rand.New(rand.NewPCG(1, 2)))
-			return nil
+			return true, nil
 		}
 	}
-	if _, err := b.Update(t.Context(), add("a.mp3"), store.UpdateOptions{}); err != nil {
+	if _, err := b.Update(t.Context(), add("a.mp3")); err != nil {
 		t.Fatal(err)
 	}
 	ps := &pausingS3{Client: e.s3, reached: make(chan struct{}), resume: make(chan struct{})}
 	a := store.New(ps, e.ssm, bucket, param, nil)
 	done := make(chan error, 1)
 	go func() {
-		_, err := a.Update(t.Context(), add("b.mp3"), store.UpdateOptions{})
+		_, err := a.Update(t.Context(), add("b.mp3"))
 		done <- err
 	}()
 	<-ps.reached
-	m3, err := b.Update(t.Context(), add("c.mp3"), store.UpdateOptions{})
+	m3, err := b.Update(t.Context(), add("c.mp3"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,10 +21,10 @@ import (
 // The SDK clients and the store satisfy the interfaces the indexer
 // declares, with the SDK's exact signatures.
 var (
-	_ Objects = (*s3.Client)(nil)
-	_ Queue   = (*sqs.Client)(nil)
-	_ Invoker = (*lambda.Client)(nil)
-	_ Updater = (*store.Store)(nil)
+	_ Objects   = (*s3.Client)(nil)
+	_ Queue     = (*sqs.Client)(nil)
+	_ Invoker   = (*lambda.Client)(nil)
+	_ Manifests = (*store.Store)(nil)
 )
 
 func TestDecodeKey(t *testing.T) {

@@ -25,7 +25,6 @@ import (
 
 	"github.com/jokebox/jokebox/shared/audio"
 	"github.com/jokebox/jokebox/shared/manifest"
-	"github.com/jokebox/jokebox/shared/store"
 )
 
 // Objects is what the indexer needs of an S3 client.
@@ -35,15 +34,23 @@ type Objects interface {
 	ListObjectsV2(context.Context, *s3.ListObjectsV2Input, ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
 }
 
-// Updater publishes manifest versions; *store.Store is one.
-type Updater interface {
-	Update(ctx context.Context, fn store.UpdateFunc, opt store.UpdateOptions) (*manifest.Manifest, error)
+// Manifests is where the indexer publishes manifest versions; *store.Store
+// is one. Update applies edit to the newest manifest and publishes the
+// result as the next version; when another writer publishes first, it calls
+// edit again on that writer's version. edit observes the bucket inside the
+// call and reports whether it changed m; when it did not, no version is
+// published and Update returns the current manifest.
+type Manifests interface {
+	Update(ctx context.Context, edit func(ctx context.Context, m *manifest.Manifest) (changed bool, err error)) (*manifest.Manifest, error)
+	// Rebuild is Update starting from an empty manifest when the current
+	// one is missing or unreadable.
+	Rebuild(ctx context.Context, edit func(ctx context.Context, m *manifest.Manifest) (changed bool, err error)) (*manifest.Manifest, error)
 }
 
 // Indexer turns observations of the bucket into manifest versions.
 type Indexer struct {
 	objects Objects
-	store   Updater
+	store   Manifests
 	bucket  string
 	log     *slog.Logger
 
@@ -52,7 +59,7 @@ type Indexer struct {
 }
 
 // New returns an indexer for bucket.
-func New(objects Objects, st Updater, bucket string, log *slog.Logger) *Indexer {
+func New(objects Objects, st Manifests, bucket string, log *slog.Logger) *Indexer {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -96,18 +103,18 @@ func (ix *Indexer) Apply(ctx context.Context, keys []string) (failed map[string]
 // changes the published version holds.
 func (ix *Indexer) publish(ctx context.Context, keys []string) (failed map[string]error, m *manifest.Manifest, changed []string, err error) {
 	probes := newProbeCache()
-	m, err = ix.store.Update(ctx, func(ctx context.Context, m *manifest.Manifest) error {
+	m, err = ix.store.Update(ctx, func(ctx context.Context, m *manifest.Manifest) (bool, error) {
 		changes, f := ix.observe(ctx, m, keys, probes)
 		failed, changed = f, nil
 		if len(changes) == 0 {
-			return store.ErrUnchanged
+			return false, nil
 		}
 		if sum := m.Apply(changes, rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))); !sum.Changed() {
-			return store.ErrUnchanged
+			return false, nil
 		}
 		changed = changeKeys(changes)
-		return nil
-	}, store.UpdateOptions{})
+		return true, nil
+	})
 	return failed, m, changed, err
 }
 

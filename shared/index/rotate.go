@@ -15,7 +15,6 @@ import (
 
 	"github.com/jokebox/jokebox/shared/alexa"
 	"github.com/jokebox/jokebox/shared/manifest"
-	"github.com/jokebox/jokebox/shared/store"
 )
 
 // Listed is one object of a bucket listing.
@@ -67,24 +66,24 @@ func (ix *Indexer) Reconcile(ctx context.Context, opt ReconcileOptions) (*manife
 	}
 	probes := newProbeCache()
 	var sum manifest.Summary
-	m, err := ix.store.Update(ctx, func(ctx context.Context, m *manifest.Manifest) error {
+	m, err := ix.store.Rebuild(ctx, func(ctx context.Context, m *manifest.Manifest) (bool, error) {
 		listing, err := ix.List(ctx, func(n int) { progress("listed", n, 0) })
 		if err != nil {
-			return err
+			return false, err
 		}
 		changes, err := ix.diff(ctx, m, listing, probes, progress)
 		if err != nil {
-			return err
+			return false, err
 		}
 		sum = m.Apply(changes, rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())))
 		if !opt.Shuffle && !sum.Changed() {
-			return store.ErrUnchanged
+			return false, nil
 		}
 		if opt.Shuffle {
 			m.Shuffle(rand.Uint64())
 		}
-		return nil
-	}, store.UpdateOptions{Rebuild: true})
+		return true, nil
+	})
 	if err != nil || !sum.Changed() {
 		return m, sum, err
 	}

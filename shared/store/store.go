@@ -36,15 +36,10 @@ var conflictBackoff = retry.Backoff{Base: 40 * time.Millisecond, Max: 320 * time
 // PointerKey is where the authoritative pointer is kept in the bucket.
 const PointerKey = manifest.Prefix + "pointer.json"
 
-var (
-	// ErrNoManifest reports a bucket where no manifest was published yet.
-	// It wraps manifest.ErrEmpty, which is how the skill tells "nothing
-	// to play yet" from trouble.
-	ErrNoManifest = fmt.Errorf("no manifest published yet: %w", manifest.ErrEmpty)
-	// ErrUnchanged is returned by an update function that changed nothing;
-	// Update then publishes no new version.
-	ErrUnchanged = errors.New("manifest unchanged")
-)
+// ErrNoManifest reports a bucket where no manifest was published yet. It
+// wraps manifest.ErrEmpty, which is how the skill tells "nothing to play
+// yet" from trouble.
+var ErrNoManifest = fmt.Errorf("no manifest published yet: %w", manifest.ErrEmpty)
 
 // S3 is what the store needs of an S3 client.
 type S3 interface {
@@ -148,54 +143,54 @@ func (s *Store) Load(ctx context.Context) (*manifest.Manifest, error) {
 	return s.Fetch(ctx, p)
 }
 
-// UpdateFunc changes a manifest. It may be called several times, each time
-// on a newer manifest, and must observe what it needs (the bucket's state)
-// inside the call so that a retry sees fresh state. It returns ErrUnchanged,
-// leaving m as it was, when there is nothing to publish.
-type UpdateFunc func(ctx context.Context, m *manifest.Manifest) error
-
-// UpdateOptions tune Update.
-type UpdateOptions struct {
-	// Rebuild starts from an empty manifest when the current one is
-	// missing or corrupt, instead of failing.
-	Rebuild bool
+// Update applies edit to the latest manifest and publishes the result as
+// the next version. edit may be called several times, each time on a newer
+// manifest, and must observe what it needs (the bucket's state) inside the
+// call so that a retry sees fresh state. It reports whether it changed m,
+// leaving m as it was when not; then no version is published (except v1:
+// the skill needs a manifest). Update returns the manifest it published, or
+// the current one when edit changed nothing.
+func (s *Store) Update(ctx context.Context, edit func(ctx context.Context, m *manifest.Manifest) (changed bool, err error)) (*manifest.Manifest, error) {
+	return s.update(ctx, edit, false)
 }
 
-// Update applies fn to the latest manifest and publishes the result as the
-// next version. It returns the manifest it published (or the current one
-// when fn returned ErrUnchanged).
-func (s *Store) Update(ctx context.Context, fn UpdateFunc, opt UpdateOptions) (*manifest.Manifest, error) {
-	m, err := s.base(ctx, opt)
+// Rebuild is Update starting from an empty manifest when the current one is
+// missing or corrupt, instead of failing.
+func (s *Store) Rebuild(ctx context.Context, edit func(ctx context.Context, m *manifest.Manifest) (changed bool, err error)) (*manifest.Manifest, error) {
+	return s.update(ctx, edit, true)
+}
+
+func (s *Store) update(ctx context.Context, edit func(context.Context, *manifest.Manifest) (bool, error), rebuild bool) (*manifest.Manifest, error) {
+	m, err := s.base(ctx, rebuild)
 	if err != nil {
 		return nil, err
 	}
 	for attempt := 1; ; attempt++ {
 		base := m.Version
-		if err := fn(ctx, m); err != nil {
-			if errors.Is(err, ErrUnchanged) && base > 0 {
-				// "Nothing to change" holds only against the newest
-				// version: if another writer published since m was
-				// loaded, look again on top of that one.
-				newer, err := s.newer(ctx, base)
-				if err != nil {
-					return nil, err
-				}
-				if newer == nil || attempt >= s.MaxAttempts {
-					return m, nil
-				}
-				m = newer
-				continue
-			}
-			if !errors.Is(err, ErrUnchanged) {
+		changed, err := edit(ctx, m)
+		if err != nil {
+			return nil, err
+		}
+		if !changed && base > 0 {
+			// "Nothing to change" holds only against the newest
+			// version: if another writer published since m was
+			// loaded, look again on top of that one.
+			newer, err := s.newer(ctx, base)
+			if err != nil {
 				return nil, err
 			}
+			if newer == nil || attempt >= s.MaxAttempts {
+				return m, nil
+			}
+			m = newer
+			continue
 		}
 		m.Version = base + 1
 		m.Created = s.now().UTC()
 		b := m.Encode()
 		// Decode before publishing: a version readers would refuse must
 		// never become current. The result is also a copy that shares
-		// nothing with fn's.
+		// nothing with edit's.
 		published, err := manifest.Decode(b)
 		if err != nil {
 			return nil, fmt.Errorf("manifest v%d not published: %w", m.Version, err)
@@ -225,7 +220,7 @@ func (s *Store) Update(ctx context.Context, fn UpdateFunc, opt UpdateOptions) (*
 		if err := retry.Sleep(ctx, conflictBackoff.Delay(attempt)); err != nil {
 			return nil, fmt.Errorf("publish manifest v%d: %w", m.Version, err)
 		}
-		if m, err = s.latest(ctx, base+1, opt); err != nil {
+		if m, err = s.latest(ctx, base+1, rebuild); err != nil {
 			return nil, err
 		}
 	}
@@ -235,7 +230,7 @@ func (s *Store) Update(ctx context.Context, fn UpdateFunc, opt UpdateOptions) (*
 // taken builds on next: the newest of taken and the pointer's version. Were
 // it to step one version at a time, a writer that sleeps between attempts
 // would fall further behind busy writers at each one and never catch up.
-func (s *Store) latest(ctx context.Context, taken int64, opt UpdateOptions) (*manifest.Manifest, error) {
+func (s *Store) latest(ctx context.Context, taken int64, rebuild bool) (*manifest.Manifest, error) {
 	v := taken
 	if p, _, err := s.s3Pointer(ctx); err == nil && p.Version > v {
 		v = p.Version
@@ -244,7 +239,7 @@ func (s *Store) latest(ctx context.Context, taken int64, opt UpdateOptions) (*ma
 	if err != nil && v == taken && isNotFound(err) {
 		// A 409 ConditionalRequestConflict: the winner's object is not
 		// visible yet. Start again from the pointer.
-		return s.base(ctx, opt)
+		return s.base(ctx, rebuild)
 	}
 	return m, err
 }
@@ -259,7 +254,7 @@ func (s *Store) newer(ctx context.Context, base int64) (*manifest.Manifest, erro
 }
 
 // base loads the manifest an update starts from.
-func (s *Store) base(ctx context.Context, opt UpdateOptions) (*manifest.Manifest, error) {
+func (s *Store) base(ctx context.Context, rebuild bool) (*manifest.Manifest, error) {
 	p, _, err := s.s3Pointer(ctx)
 	if errors.Is(err, ErrNoManifest) {
 		return manifest.New(), nil
@@ -268,7 +263,7 @@ func (s *Store) base(ctx context.Context, opt UpdateOptions) (*manifest.Manifest
 		return nil, err
 	}
 	m, err := s.Fetch(ctx, p)
-	if err == nil || !opt.Rebuild || !(errors.Is(err, manifest.ErrCorrupt) || isNotFound(err)) {
+	if err == nil || !rebuild || !(errors.Is(err, manifest.ErrCorrupt) || isNotFound(err)) {
 		return m, err
 	}
 	s.log.ErrorContext(ctx, "manifest unreadable, rebuilding from the bucket", "version", p.Version, "err", err)

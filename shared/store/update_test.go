@@ -17,40 +17,52 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/jokebox/jokebox/internal/awsmem"
 	"github.com/jokebox/jokebox/internal/motoserver"
 	"github.com/jokebox/jokebox/shared/manifest"
 )
 
-// motoClients starts moto_server and returns clients for it with a fresh
-// bucket.
-func motoClients(t *testing.T) (*s3.Client, *ssm.Client, string) {
-	t.Helper()
-	cfg := motoserver.Config(motoserver.Start(t))
-	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) {
-		o.UsePathStyle = true
-		o.DisableLogOutputChecksumValidationSkipped = true
+// objectStore is the store's S3 with what the tests do behind its back.
+type objectStore interface {
+	S3
+	DeleteObject(context.Context, *s3.DeleteObjectInput, ...func(*s3.Options)) (*s3.DeleteObjectOutput, error)
+}
+
+// eachBackend runs test on the in-memory S3 and SSM (always), and on
+// moto_server (skipped with -short), each with a fresh bucket: the same
+// assertions hold on both, so the fake cannot drift from the emulator.
+func eachBackend(t *testing.T, test func(t *testing.T, s3c objectStore, ssmc SSM, bucket string)) {
+	t.Parallel()
+	const bucket = "jokes"
+	t.Run("mem", func(t *testing.T) {
+		t.Parallel()
+		test(t, awsmem.NewS3(bucket), awsmem.NewSSM(), bucket)
 	})
-	bucket := "jokes"
-	if _, err := s3c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: &bucket}); err != nil {
-		t.Fatal(err)
-	}
-	return s3c, ssm.NewFromConfig(cfg), bucket
+	t.Run("moto", func(t *testing.T) {
+		t.Parallel()
+		cfg := motoserver.Config(motoserver.Start(t))
+		s3c := motoserver.S3(cfg)
+		if _, err := s3c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+			t.Fatal(err)
+		}
+		test(t, s3c, ssm.NewFromConfig(cfg), bucket)
+	})
 }
 
 // addKey is an update that adds one playable entry.
-func addKey(key string) UpdateFunc {
-	return func(ctx context.Context, m *manifest.Manifest) error {
+func addKey(key string) func(context.Context, *manifest.Manifest) (bool, error) {
+	return func(ctx context.Context, m *manifest.Manifest) (bool, error) {
 		if _, ok := m.Lookup(key); ok {
-			return ErrUnchanged
+			return false, nil
 		}
 		m.Apply([]manifest.Change{manifest.Upsert(manifest.Entry{Key: key, Size: 1, ETag: "e"})}, rand.New(rand.NewPCG(1, 2)))
-		return nil
+		return true, nil
 	}
 }
 
-func TestMotoUpdatePublishesVersions(t *testing.T) {
-	t.Parallel()
-	s3c, ssmc, bucket := motoClients(t)
+func TestUpdatePublishesVersions(t *testing.T) { eachBackend(t, testUpdatePublishesVersions) }
+
+func testUpdatePublishesVersions(t *testing.T, s3c objectStore, ssmc SSM, bucket string) {
 	ctx := context.Background()
 	const param = "/jokebox/test/manifest"
 	st := New(s3c, ssmc, bucket, param, nil)
@@ -70,12 +82,12 @@ func TestMotoUpdatePublishesVersions(t *testing.T) {
 	}
 
 	// An empty first update still publishes v1: the skill needs a manifest.
-	m, err := st.Update(ctx, func(context.Context, *manifest.Manifest) error { return ErrUnchanged }, UpdateOptions{})
+	m, err := st.Update(ctx, func(context.Context, *manifest.Manifest) (bool, error) { return false, nil })
 	if err != nil || m.Version != 1 {
 		t.Fatalf("first Update = v%d, %v; want v1", version(m), err)
 	}
 	for i, key := range []string{"a.mp3", "b/c.mp3", "d.mp3"} {
-		m, err := st.Update(ctx, addKey(key), UpdateOptions{})
+		m, err := st.Update(ctx, addKey(key))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -84,7 +96,7 @@ func TestMotoUpdatePublishesVersions(t *testing.T) {
 		}
 	}
 	// Nothing to change: no new version.
-	if m, err := st.Update(ctx, addKey("a.mp3"), UpdateOptions{}); err != nil || m.Version != 4 {
+	if m, err := st.Update(ctx, addKey("a.mp3")); err != nil || m.Version != 4 {
 		t.Errorf("unchanged Update = v%d, %v; want the current v4", version(m), err)
 	}
 
@@ -135,9 +147,9 @@ func entries(m *manifest.Manifest) int {
 // TestMotoUpdateRace runs 8 stores, each updating 20 times, on one bucket:
 // every update lands in exactly one version, versions have no gaps, the
 // pointer never moves backwards and SSM ends at the final pointer.
-func TestMotoUpdateRace(t *testing.T) {
-	t.Parallel()
-	s3c, ssmc, bucket := motoClients(t)
+func TestUpdateRace(t *testing.T) { eachBackend(t, testUpdateRace) }
+
+func testUpdateRace(t *testing.T, s3c objectStore, ssmc SSM, bucket string) {
 	ctx := context.Background()
 	const writers, updates, param = 8, 20, "/jokebox/race/manifest"
 
@@ -171,7 +183,7 @@ func TestMotoUpdateRace(t *testing.T) {
 			// design. Production runs at most a few writers.
 			st.MaxAttempts = 200
 			for i := range updates {
-				m, err := st.Update(ctx, addKey(fmt.Sprintf("w%d/%02d.mp3", w, i)), UpdateOptions{})
+				m, err := st.Update(ctx, addKey(fmt.Sprintf("w%d/%02d.mp3", w, i)))
 				if err != nil {
 					errs[w] = err
 					return
@@ -249,13 +261,13 @@ func TestMotoUpdateRace(t *testing.T) {
 	}
 }
 
-func TestMotoCorruptManifest(t *testing.T) {
-	t.Parallel()
-	s3c, _, bucket := motoClients(t)
+func TestCorruptManifest(t *testing.T) { eachBackend(t, testCorruptManifest) }
+
+func testCorruptManifest(t *testing.T, s3c objectStore, ssmc SSM, bucket string) {
 	ctx := context.Background()
 	st := New(s3c, nil, bucket, "", nil)
 	for _, k := range []string{"a.mp3", "b.mp3"} {
-		if _, err := st.Update(ctx, addKey(k), UpdateOptions{}); err != nil {
+		if _, err := st.Update(ctx, addKey(k)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -289,10 +301,10 @@ func TestMotoCorruptManifest(t *testing.T) {
 			t.Errorf("%s: Load error %v; want ErrCorrupt", name, err)
 		}
 	}
-	if _, err := st.Update(ctx, addKey("c.mp3"), UpdateOptions{}); !errors.Is(err, manifest.ErrCorrupt) {
+	if _, err := st.Update(ctx, addKey("c.mp3")); !errors.Is(err, manifest.ErrCorrupt) {
 		t.Errorf("Update over a corrupt manifest without Rebuild: %v; want ErrCorrupt", err)
 	}
-	m, err := st.Update(ctx, addKey("c.mp3"), UpdateOptions{Rebuild: true})
+	m, err := st.Rebuild(ctx, addKey("c.mp3"))
 	if err != nil {
 		t.Fatalf("Update with Rebuild: %v", err)
 	}
@@ -308,7 +320,7 @@ func TestMotoCorruptManifest(t *testing.T) {
 	if _, err := st.Fetch(ctx, p); err == nil || !isNotFound(err) {
 		t.Errorf("Fetch of a deleted manifest: %v; want not found", err)
 	}
-	m, err = st.Update(ctx, addKey("d.mp3"), UpdateOptions{Rebuild: true})
+	m, err = st.Rebuild(ctx, addKey("d.mp3"))
 	if err != nil {
 		t.Fatalf("Update with Rebuild over a deleted manifest: %v", err)
 	}
@@ -325,18 +337,18 @@ func TestMotoCorruptManifest(t *testing.T) {
 
 // TestMotoUpdateRefusesInvalid checks that an update function that breaks
 // the manifest's invariants publishes nothing.
-func TestMotoUpdateRefusesInvalid(t *testing.T) {
-	t.Parallel()
-	s3c, _, bucket := motoClients(t)
+func TestUpdateRefusesInvalid(t *testing.T) { eachBackend(t, testUpdateRefusesInvalid) }
+
+func testUpdateRefusesInvalid(t *testing.T, s3c objectStore, ssmc SSM, bucket string) {
 	ctx := context.Background()
 	st := New(s3c, nil, bucket, "", nil)
-	if _, err := st.Update(ctx, addKey("a.mp3"), UpdateOptions{}); err != nil {
+	if _, err := st.Update(ctx, addKey("a.mp3")); err != nil {
 		t.Fatal(err)
 	}
-	_, err := st.Update(ctx, func(_ context.Context, m *manifest.Manifest) error {
+	_, err := st.Update(ctx, func(_ context.Context, m *manifest.Manifest) (bool, error) {
 		m.Entries = append(m.Entries, manifest.Entry{Key: "z.mp3"}) // in no playlist
-		return nil
-	}, UpdateOptions{})
+		return true, nil
+	})
 	if !errors.Is(err, manifest.ErrCorrupt) {
 		t.Fatalf("Update with a broken manifest: %v; want ErrCorrupt", err)
 	}
@@ -344,7 +356,120 @@ func TestMotoUpdateRefusesInvalid(t *testing.T) {
 	if err != nil || m.Version != 1 {
 		t.Fatalf("after a refused update: v%d, %v; want v1 still current", version(m), err)
 	}
-	if _, err := st.Update(ctx, addKey("b.mp3"), UpdateOptions{}); err != nil {
+	if _, err := st.Update(ctx, addKey("b.mp3")); err != nil {
 		t.Fatalf("next update after a refused one: %v", err)
 	}
+}
+
+// TestUpdateConflicts makes each answer of a conditional write happen on
+// the in-memory S3, at a chosen moment: a writer that loses the race for a
+// version (412) builds on the winner's, a 409 ConditionalRequestConflict is
+// retried, any other failure stops the update, and a writer that loses
+// MaxAttempts times gives up.
+func TestUpdateConflicts(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	const bucket = "jokes"
+	setup := func(t *testing.T) (*awsmem.S3, *Store) {
+		t.Helper()
+		mem := awsmem.NewS3(bucket)
+		st := New(mem, nil, bucket, "", nil)
+		if _, err := st.Update(ctx, addKey("a.mp3")); err != nil {
+			t.Fatal(err)
+		}
+		return mem, st
+	}
+
+	t.Run("lost race", func(t *testing.T) {
+		t.Parallel()
+		mem, a := setup(t)
+		b := New(mem, nil, bucket, "", nil)
+		raced := false // the hook runs again inside B's update: no sync.Once
+		mem.Hook = func(ctx context.Context, op, key string) error {
+			if op == "PutObject" && key == manifest.ObjectKey(2) && !raced {
+				raced = true
+				if _, err := b.Update(ctx, addKey("b.mp3")); err != nil {
+					t.Errorf("writer B: %v", err)
+				}
+			}
+			return nil
+		}
+		calls := 0
+		m, err := a.Update(ctx, func(ctx context.Context, m *manifest.Manifest) (bool, error) {
+			calls++
+			return addKey("c.mp3")(ctx, m)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Version != 3 || calls != 2 || !slices.Equal(m.Keys(), []string{"a.mp3", "b.mp3", "c.mp3"}) {
+			t.Errorf("writer A published v%d with %v after %d calls; want v3 with a, b and c after 2", m.Version, m.Keys(), calls)
+		}
+	})
+
+	t.Run("409 then success", func(t *testing.T) {
+		t.Parallel()
+		mem, st := setup(t)
+		var once sync.Once
+		mem.Hook = func(_ context.Context, op, key string) error {
+			var err error
+			if op == "PutObject" && key == manifest.ObjectKey(2) {
+				once.Do(func() { err = awsmem.Err("S3", op, 409, "ConditionalRequestConflict", "conflict") })
+			}
+			return err
+		}
+		if m, err := st.Update(ctx, addKey("b.mp3")); err != nil || m.Version != 2 {
+			t.Fatalf("Update after a 409 = v%d, %v; want v2", version(m), err)
+		}
+	})
+
+	t.Run("409 on the pointer", func(t *testing.T) {
+		t.Parallel()
+		mem, st := setup(t)
+		var once sync.Once
+		mem.Hook = func(_ context.Context, op, key string) error {
+			var err error
+			if op == "PutObject" && key == PointerKey {
+				once.Do(func() { err = awsmem.Err("S3", op, 409, "ConditionalRequestConflict", "conflict") })
+			}
+			return err
+		}
+		if m, err := st.Update(ctx, addKey("b.mp3")); err != nil || m.Version != 2 {
+			t.Fatalf("Update after a 409 on the pointer = v%d, %v; want v2", version(m), err)
+		}
+		if p, err := st.Pointer(ctx); err != nil || p.Version != 2 {
+			t.Fatalf("pointer at v%d, %v; want v2", p.Version, err)
+		}
+	})
+
+	t.Run("server error", func(t *testing.T) {
+		t.Parallel()
+		mem, st := setup(t)
+		puts := 0
+		mem.Hook = func(_ context.Context, op, _ string) error {
+			if op == "PutObject" {
+				puts++
+				return awsmem.Err("S3", op, 500, "InternalError", "We encountered an internal error")
+			}
+			return nil
+		}
+		if _, err := st.Update(ctx, addKey("b.mp3")); err == nil || isConflict(err) || puts != 1 {
+			t.Fatalf("Update on a failing bucket: %v after %d puts; want the error after 1", err, puts)
+		}
+	})
+
+	t.Run("gives up", func(t *testing.T) {
+		t.Parallel()
+		mem, st := setup(t)
+		st.MaxAttempts = 2
+		mem.Hook = func(_ context.Context, op, key string) error {
+			if op == "PutObject" && key != PointerKey {
+				return awsmem.Err("S3", op, 412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold")
+			}
+			return nil
+		}
+		if _, err := st.Update(ctx, addKey("b.mp3")); err == nil || !isConflict(err) {
+			t.Fatalf("Update that always loses: %v; want the conflict after MaxAttempts", err)
+		}
+	})
 }
