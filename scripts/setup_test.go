@@ -50,7 +50,7 @@ func freshClone(t *testing.T) string {
 	if err := os.Mkdir(filepath.Join(root, "scripts"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"scripts/setup.sh", "package.json", "package-lock.json"} {
+	for _, f := range []string{"scripts/setup.sh", "package.json", "package-lock.json", "Makefile", "deploy.mk"} {
 		b, err := os.ReadFile(filepath.Join("..", f))
 		if err != nil {
 			t.Fatal(err)
@@ -62,11 +62,15 @@ func freshClone(t *testing.T) string {
 	return root
 }
 
-// runSetup runs setup.sh of root with PATH path and returns its output,
-// exit status and how long it took.
+// runSetup runs `scripts/setup.sh args...` of root, or `make test` when
+// args is "make", with PATH path, and returns its output, exit status and
+// how long it took.
 func runSetup(t *testing.T, root, path string, args ...string) (string, int, time.Duration) {
 	t.Helper()
 	cmd := exec.Command(filepath.Join(root, "scripts", "setup.sh"), args...)
+	if len(args) == 1 && args[0] == "make" {
+		cmd = exec.Command("make", "-C", root, "test")
+	}
 	cmd.Env = []string{"PATH=" + path, "HOME=" + os.Getenv("HOME"), "GOBIN=" + t.TempDir()}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -81,22 +85,30 @@ func runSetup(t *testing.T, root, path string, args ...string) (string, int, tim
 }
 
 // TestSetupStopsAtOnce is the first run on a fresh clone of a machine
-// without Chromium, where packages cannot be installed: `make test` must
-// stop at once with one message naming what is missing and the command that
-// installs it, without starting npm ci or go install.
+// without Chromium, where packages cannot be installed: `make test` (and
+// scripts/setup.sh, with or without --check) must stop at once with one
+// message naming what is missing and the command that installs it, without
+// starting npm ci, go install or any test.
 func TestSetupStopsAtOnce(t *testing.T) {
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("no bash")
 	}
 	t.Parallel()
 	path := pathWithout(t, "chromium", "chromedriver", "apt-get")
-	for _, mode := range [][]string{{"--check"}, nil} {
-		t.Run(strings.Join(append([]string{"setup.sh"}, mode...), " "), func(t *testing.T) {
+	for _, mode := range [][]string{{"--check"}, nil, {"make"}} {
+		name := strings.Join(append([]string{"setup.sh"}, mode...), " ")
+		if mode != nil && mode[0] == "make" {
+			name = "make test"
+		}
+		t.Run(name, func(t *testing.T) {
 			root := freshClone(t)
 			out, code, took := runSetup(t, root, path, mode...)
 			t.Logf("exit %d after %v:\n%s", code, took.Round(time.Millisecond), out)
-			if code != 1 {
-				t.Errorf("exit status %d; want 1", code)
+			if code == 0 || name != "make test" && code != 1 {
+				t.Errorf("exit status %d; want 1 (make: non-zero)", code)
+			}
+			if strings.Contains(out, "go vet") || strings.Contains(out, "go test") {
+				t.Errorf("make test went on past the setup:\n%s", out)
 			}
 			if took > 30*time.Second {
 				t.Errorf("took %v; want it to stop within 30 s", took)
@@ -104,7 +116,8 @@ func TestSetupStopsAtOnce(t *testing.T) {
 			if n := strings.Count(out, "setup: missing "); n != 1 {
 				t.Errorf("%d 'setup: missing' lines; want one message", n)
 			}
-			missing, _, _ := strings.Cut(out, "\n")
+			_, missing, _ := strings.Cut(out, "setup: missing ")
+			missing, _, _ = strings.Cut(missing, "\n")
 			for _, want := range []string{"chromium", "chromedriver"} {
 				if !strings.Contains(missing, want) {
 					t.Errorf("message does not name %s: %q", want, missing)
@@ -113,7 +126,7 @@ func TestSetupStopsAtOnce(t *testing.T) {
 			if !strings.Contains(out, "Install with:\n  ") || !strings.Contains(out, "apt-get install -y chromium chromium-driver") {
 				t.Errorf("message has no install command:\n%s", out)
 			}
-			if mode != nil && !strings.Contains(missing, "node_modules (npm ci)") {
+			if !strings.Contains(missing, "node_modules (npm ci)") {
 				t.Errorf("check mode does not name node_modules: %q", missing)
 			}
 			if _, err := os.Stat(filepath.Join(root, "node_modules")); !errors.Is(err, os.ErrNotExist) {
