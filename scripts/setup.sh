@@ -124,7 +124,7 @@ fi
 if ((${#missing_debs[@]})); then
   echo "setup: apt-get install ${missing_debs[*]}"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing_debs[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing_debs[@]}" >/dev/null
 fi
 if $npm_stale; then
   echo "setup: npm ci (node_modules is missing or older than package-lock.json)"
