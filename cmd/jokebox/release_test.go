@@ -68,10 +68,10 @@ func TestConfigErrorsNameEveryVariable(t *testing.T) {
 		want string
 	}{
 		{"skill deploy-model", func(c *cli) error { return run(context.Background(), c, []string{"skill", "deploy-model"}) },
-			"configuration: missing JOKEBOX_SKILL_ID, JOKEBOX_BUCKET, ASK_LWA_CLIENT_ID, ASK_LWA_CLIENT_SECRET, ASK_REFRESH_TOKEN"},
+			"configuration: missing JOKEBOX_SKILL_ID, JOKEBOX_BUCKET, ASK_LWA_CLIENT_ID, ASK_LWA_CLIENT_SECRET (or ASK_LWA_CLIENT_CONFIRMATION), ASK_REFRESH_TOKEN"},
 		{"skill build", func(c *cli) error { return run(context.Background(), c, []string{"skill", "build"}) }, "JOKEBOX_BUCKET"},
 		{"release", func(c *cli) error { return run(context.Background(), c, []string{"release"}) },
-			"configuration: missing JOKEBOX_SKILL_FUNCTION (or --function), JOKEBOX_SKILL_ID (or --skill-id), ASK_LWA_CLIENT_ID, ASK_LWA_CLIENT_SECRET, ASK_REFRESH_TOKEN"},
+			"configuration: missing JOKEBOX_SKILL_FUNCTION (or --function), JOKEBOX_SKILL_ID (or --skill-id), ASK_LWA_CLIENT_ID, ASK_LWA_CLIENT_SECRET (or ASK_LWA_CLIENT_CONFIRMATION), ASK_REFRESH_TOKEN"},
 		{"promote needs no SMAPI credentials", func(c *cli) error { return run(context.Background(), c, []string{"release", "promote"}) },
 			"configuration: missing JOKEBOX_SKILL_FUNCTION (or --function), JOKEBOX_SKILL_ID (or --skill-id)"},
 		{"dry run needs no credentials", func(c *cli) error {

@@ -60,8 +60,7 @@ type SkillAPI interface {
 	GetManifest(ctx context.Context, skillID, stage string) ([]byte, error)
 	PutManifest(ctx context.Context, skillID, stage string, manifest []byte) error
 	Validate(ctx context.Context, skillID, stage string, locales []string) (*smapi.Validation, error)
-	Submit(ctx context.Context, skillID, method string) (string, error)
-	Certification(ctx context.Context, location string) (*smapi.Certification, error)
+	Submit(ctx context.Context, skillID, method string) (*smapi.Certification, error)
 }
 
 // Releaser runs releases of one skill function. Set the fields before use.
@@ -236,15 +235,11 @@ func (r *Releaser) Release(ctx context.Context, opts Options) error {
 			return "validation " + v.ID + " " + v.Status, nil
 		}},
 		step{"submit the skill for certification", func(ctx context.Context) (string, error) {
-			loc, err := r.Skill.Submit(ctx, r.SkillID, opts.PublicationMethod)
+			cert, err := r.Skill.Submit(ctx, r.SkillID, opts.PublicationMethod)
 			if err != nil {
 				return "", err
 			}
-			cert, err := r.Skill.Certification(ctx, loc)
-			if err != nil {
-				return "submitted, status at " + loc, nil
-			}
-			return "submitted, certification " + cert.ID + " " + cert.Status + " (" + loc + ")", nil
+			return "submitted, certification " + cert.ID + " " + cert.Status, nil
 		}},
 	)
 	return r.runSteps(ctx, "release "+r.Function+" for certification", steps)

@@ -3,6 +3,7 @@ package release
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -50,15 +51,11 @@ func (f *fakeSkill) Validate(ctx context.Context, skillID, stage string, locales
 	return &smapi.Validation{ID: "val-1", Status: smapi.ValidationSuccessful}, nil
 }
 
-func (f *fakeSkill) Submit(ctx context.Context, skillID, method string) (string, error) {
+func (f *fakeSkill) Submit(ctx context.Context, skillID, method string) (*smapi.Certification, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.submits++
-	return "/v1/skills/" + skillID + "/certifications/c-1", nil
-}
-
-func (f *fakeSkill) Certification(ctx context.Context, location string) (*smapi.Certification, error) {
-	return &smapi.Certification{ID: "c-1", Status: smapi.CertificationInProgress}, nil
+	return &smapi.Certification{ID: fmt.Sprint("c-", f.submits), Status: smapi.CertificationInProgress}, nil
 }
 
 func (f *fakeSkill) endpoint() string {

@@ -3,18 +3,22 @@ package smapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
+	"time"
 )
 
-// Validation statuses.
+// Validation statuses (v1.skill.validations.ValidationsApiResponseStatus).
 const (
 	ValidationInProgress = "IN_PROGRESS"
 	ValidationSuccessful = "SUCCESSFUL"
 	ValidationFailed     = "FAILED"
 )
+
+// validationStatuses are the statuses of ValidationsApiResponseStatus.
+var validationStatuses = []string{ValidationInProgress, ValidationSuccessful, ValidationFailed}
 
 // Validation is a skill validation run, as SMAPI reports it.
 type Validation struct {
@@ -62,8 +66,9 @@ func (e *ValidationError) Error() string {
 }
 
 // Validate starts a validation of a stage for locales and polls it until
-// it ends. A FAILED run is returned as a *ValidationError listing the
-// failed checks.
+// it ends, for at most PollTimeout. A FAILED run is returned as a
+// *ValidationError listing the failed checks; a status SMAPI's model does
+// not list stops the wait with ErrUnknownStatus.
 func (c *Client) Validate(ctx context.Context, skillID, stage string, locales []string) (*Validation, error) {
 	body, err := json.Marshal(struct {
 		Locales []string `json:"locales"`
@@ -79,17 +84,30 @@ func (c *Client) Validate(ctx context.Context, skillID, stage string, locales []
 	if err != nil {
 		return nil, fmt.Errorf("smapi start validation of %s: %w", skillID, err)
 	}
-	for v.Status == ValidationInProgress || v.Status == "" {
-		if err := c.wait(ctx, c.pollInterval()); err != nil {
-			return nil, fmt.Errorf("wait for validation %s: %w", v.ID, err)
+	what := "wait for validation " + v.ID
+	first := true
+	err = c.poll(ctx, what, c.pollTimeout(), func(ctx context.Context) (bool, error) {
+		if !first {
+			resp, err := c.do(ctx, http.MethodGet, skillPath(skillID, "stages", stage, "validations", v.ID), nil)
+			if err != nil {
+				return false, err
+			}
+			if v, err = decodeValidation(resp.body); err != nil {
+				return false, fmt.Errorf("smapi validation of %s: %w", skillID, err)
+			}
 		}
-		resp, err := c.do(ctx, http.MethodGet, skillPath(skillID, "stages", stage, "validations", v.ID), nil)
-		if err != nil {
-			return nil, err
+		first = false
+		switch v.Status {
+		case ValidationInProgress:
+			return false, nil
+		case ValidationSuccessful, ValidationFailed:
+			return true, nil
+		default:
+			return false, unknownStatus(what, v.Status, validationStatuses...)
 		}
-		if v, err = decodeValidation(resp.body); err != nil {
-			return nil, fmt.Errorf("smapi validation of %s: %w", skillID, err)
-		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	if v.Status == ValidationFailed {
 		return v, &ValidationError{Validation: *v}
@@ -114,33 +132,7 @@ const (
 	ManualPublishing = "MANUAL_PUBLISHING"
 )
 
-// Submit submits the skill for certification. method is AutoPublishing,
-// ManualPublishing or empty (SMAPI's default, automatic). It returns the
-// Location SMAPI answers with, the path of the submission's status; pass it
-// to Certification.
-func (c *Client) Submit(ctx context.Context, skillID, method string) (string, error) {
-	var body []byte
-	if method != "" {
-		b, err := json.Marshal(struct {
-			PublicationMethod string `json:"publicationMethod"`
-		}{method})
-		if err != nil {
-			return "", err
-		}
-		body = b
-	}
-	resp, err := c.do(ctx, http.MethodPost, skillPath(skillID, "submit"), body)
-	if err != nil {
-		return "", err
-	}
-	loc := resp.header.Get("Location")
-	if loc == "" {
-		return "", fmt.Errorf("smapi submit %s: HTTP %d without a Location", skillID, resp.status)
-	}
-	return loc, nil
-}
-
-// Certification statuses.
+// Certification statuses (v1.skill.certification.CertificationStatus).
 const (
 	CertificationInProgress = "IN_PROGRESS"
 	CertificationSucceeded  = "SUCCEEDED"
@@ -148,72 +140,181 @@ const (
 	CertificationCancelled  = "CANCELLED"
 )
 
-// Certification is a certification review's state.
+// certificationStatuses are the statuses of CertificationStatus.
+var certificationStatuses = []string{CertificationInProgress, CertificationSucceeded, CertificationFailed, CertificationCancelled}
+
+// Certification is a certification review's state, as the certifications
+// list and GET …/certifications/{certificationId} answer it.
 type Certification struct {
 	ID                       string `json:"id"`
 	Status                   string `json:"status"`
 	SkillSubmissionTimestamp string `json:"skillSubmissionTimestamp,omitempty"`
 }
 
-// Certification fetches the status behind a Location that Submit
-// returned. location may be a path ("/v1/skills/…") or an absolute URL on
-// BaseURL's host.
-func (c *Client) Certification(ctx context.Context, location string) (*Certification, error) {
-	path, err := c.relative(location)
+// submittedAt parses SkillSubmissionTimestamp; zero when absent or
+// unreadable.
+func (c Certification) submittedAt() time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, c.SkillSubmissionTimestamp)
+	return t
+}
+
+// certificationList is the answer of GET /v1/skills/{skillId}/certifications
+// (ListCertificationsResponse).
+type certificationList struct {
+	Items       []Certification `json:"items"`
+	IsTruncated bool            `json:"isTruncated"`
+	NextToken   string          `json:"nextToken"`
+	TotalCount  int             `json:"totalCount"`
+}
+
+// LatestCertification returns the skill's most recent certification from
+// its documented certifications list, or nil when it has none.
+func (c *Client) LatestCertification(ctx context.Context, skillID string) (*Certification, error) {
+	// The newest is on the first page whichever order SMAPI sorts by
+	// (submission time or ID, both descending, per its model).
+	resp, err := c.do(ctx, http.MethodGet, skillPath(skillID, "certifications")+"?maxResults=50", nil)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := c.do(ctx, http.MethodGet, path, nil)
+	latest, err := latestOf(resp.body)
+	if err != nil {
+		return nil, fmt.Errorf("smapi certifications of %s: %w", skillID, err)
+	}
+	return latest, nil
+}
+
+// latestOf decodes a ListCertificationsResponse and returns its most
+// recently submitted item, or nil when it has none.
+func latestOf(body []byte) (*Certification, error) {
+	var l certificationList
+	if err := json.Unmarshal(body, &l); err != nil {
+		return nil, errors.New("malformed JSON")
+	}
+	var latest *Certification
+	for i, it := range l.Items {
+		if it.ID == "" {
+			return nil, errors.New("an item without id")
+		}
+		if latest == nil || it.submittedAt().After(latest.submittedAt()) {
+			latest = &l.Items[i]
+		}
+	}
+	return latest, nil
+}
+
+// Submit submits the skill for certification and returns the certification
+// it started, found in the skill's certifications list: the list is
+// documented, while the shape of the Location header Submit answers with is
+// not. method is AutoPublishing, ManualPublishing or empty (SMAPI's default,
+// automatic).
+//
+// A submission is not idempotent. After a transport error or a 5xx answer,
+// which may or may not have reached SMAPI, Submit reads the certifications
+// list first and retries only if no new certification appeared; a 429 is
+// retried as usual. It waits at most PollTimeout for the new certification
+// to be listed.
+func (c *Client) Submit(ctx context.Context, skillID, method string) (*Certification, error) {
+	var body []byte
+	if method != "" {
+		b, err := json.Marshal(struct {
+			PublicationMethod string `json:"publicationMethod"`
+		}{method})
+		if err != nil {
+			return nil, err
+		}
+		body = b
+	}
+	before, err := c.LatestCertification(ctx, skillID)
+	if err != nil {
+		return nil, fmt.Errorf("smapi submit %s: read the certifications before submitting: %w", skillID, err)
+	}
+	isNew := func(cert *Certification) bool {
+		return cert != nil && (before == nil || cert.ID != before.ID)
+	}
+	maxAttempts := c.MaxAttempts
+	if maxAttempts <= 0 {
+		maxAttempts = 5
+	}
+	for attempt := 1; ; attempt++ {
+		_, err := c.send(ctx, http.MethodPost, skillPath(skillID, "submit"), body, false)
+		if err == nil {
+			break
+		}
+		var maybe *errMaybeApplied
+		if !errors.As(err, &maybe) {
+			return nil, err
+		}
+		cert, lerr := c.LatestCertification(ctx, skillID)
+		if lerr != nil {
+			return nil, fmt.Errorf("%w; whether the submission was accepted is unknown: %w", err, lerr)
+		}
+		if isNew(cert) {
+			c.logger().DebugContext(ctx, "smapi submit failed but its certification exists", "skillId", skillID, "certification", cert.ID, "err", err)
+			return cert, nil
+		}
+		if attempt >= maxAttempts {
+			return nil, fmt.Errorf("%w (giving up after %d attempts; no new certification is listed)", err, attempt)
+		}
+		d := c.backoff(attempt, 0)
+		c.logger().DebugContext(ctx, "smapi submit retry: no new certification listed", "skillId", skillID, "attempt", attempt, "wait", d, "err", err)
+		if err := c.wait(ctx, d); err != nil {
+			return nil, fmt.Errorf("smapi submit %s: %w", skillID, err)
+		}
+	}
+	var cert *Certification
+	err = c.poll(ctx, "smapi submit "+skillID+": wait for the new certification to be listed", c.pollTimeout(), func(ctx context.Context) (bool, error) {
+		latest, err := c.LatestCertification(ctx, skillID)
+		if err != nil {
+			return false, err
+		}
+		if isNew(latest) {
+			cert = latest
+			return true, nil
+		}
+		return false, nil
+	})
+	return cert, err
+}
+
+// Certification fetches one certification of a skill by its ID.
+func (c *Client) Certification(ctx context.Context, skillID, certificationID string) (*Certification, error) {
+	resp, err := c.do(ctx, http.MethodGet, skillPath(skillID, "certifications", certificationID), nil)
 	if err != nil {
 		return nil, err
 	}
 	var cert Certification
 	if err := json.Unmarshal(resp.body, &cert); err != nil {
-		return nil, fmt.Errorf("smapi certification status: malformed JSON")
+		return nil, fmt.Errorf("smapi certification %s of %s: malformed JSON", certificationID, skillID)
 	}
 	return &cert, nil
 }
 
-// WaitCertification polls location until the review leaves IN_PROGRESS,
-// calling progress (if not nil) with the status of each poll. Reviews take
-// days; callers bound the wait with ctx.
-func (c *Client) WaitCertification(ctx context.Context, location string, progress func(status string)) (*Certification, error) {
-	for {
-		cert, err := c.Certification(ctx, location)
-		if err != nil {
-			return nil, err
+// WaitCertification polls a certification until the review leaves
+// IN_PROGRESS, for at most timeout (reviews take days), calling progress
+// (if not nil) with the status of each poll. A status SMAPI's model does
+// not list, or none, stops the wait with ErrUnknownStatus.
+func (c *Client) WaitCertification(ctx context.Context, skillID, certificationID string, timeout time.Duration, progress func(status string)) (*Certification, error) {
+	var cert *Certification
+	what := "wait for certification " + certificationID
+	err := c.poll(ctx, what, timeout, func(ctx context.Context) (bool, error) {
+		var err error
+		if cert, err = c.Certification(ctx, skillID, certificationID); err != nil {
+			return false, err
 		}
 		if progress != nil {
 			progress(cert.Status)
 		}
-		if cert.Status != CertificationInProgress && cert.Status != "" {
-			return cert, nil
+		switch cert.Status {
+		case CertificationInProgress:
+			return false, nil
+		case CertificationSucceeded, CertificationFailed, CertificationCancelled:
+			return true, nil
+		default:
+			return false, unknownStatus(what, cert.Status, certificationStatuses...)
 		}
-		if err := c.wait(ctx, c.pollInterval()); err != nil {
-			return nil, fmt.Errorf("wait for certification: %w", err)
-		}
-	}
-}
-
-// relative turns a Location into a path on BaseURL, refusing other hosts so
-// that a token is never sent elsewhere.
-func (c *Client) relative(location string) (string, error) {
-	u, err := url.Parse(location)
+	})
 	if err != nil {
-		return "", fmt.Errorf("smapi: bad Location %q", location)
+		return nil, err
 	}
-	if u.IsAbs() || u.Host != "" {
-		base, err := url.Parse(c.baseURL())
-		if err != nil || !strings.EqualFold(u.Host, base.Host) || u.Scheme != base.Scheme {
-			return "", fmt.Errorf("smapi: Location %q is not on %s", location, c.baseURL())
-		}
-	}
-	if !strings.HasPrefix(u.Path, "/") {
-		return "", fmt.Errorf("smapi: Location %q is not an absolute path", location)
-	}
-	p := u.EscapedPath()
-	if u.RawQuery != "" {
-		p += "?" + u.RawQuery
-	}
-	return p, nil
+	return cert, nil
 }

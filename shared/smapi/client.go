@@ -6,7 +6,15 @@
 // request carries "Authorization: Bearer <access token>" as the SMAPI v1
 // reference shows and Amazon's SDKs send. A 401 refreshes the token once and
 // retries; 429 and 5xx answers are retried with jittered exponential
-// backoff, honouring Retry-After, up to MaxAttempts.
+// backoff, honouring Retry-After, up to MaxAttempts, except the
+// certification submission, which is not idempotent (see Submit).
+//
+// Neither the SMAPI nor the Login with Amazon client follows redirects: a
+// 3xx answer is an error, so a token or the client secret is never re-sent
+// to another host. Error messages and log lines never hold the access
+// token, the refresh token or the client secret, even when a server echoes
+// them back. Every poll has a deadline (PollTimeout) and stops on a status
+// that SMAPI's published model does not list.
 package smapi
 
 import (
@@ -49,7 +57,8 @@ type Client struct {
 	Tokens Tokens
 	// BaseURL is SMAPI's root; empty means DefaultBaseURL.
 	BaseURL string
-	// HTTPClient makes the requests; nil means http.DefaultClient.
+	// HTTPClient makes the requests; nil means http.DefaultClient. Its
+	// redirect policy is not used: redirects are never followed.
 	HTTPClient *http.Client
 	// MaxAttempts bounds the tries of one request on 429 and 5xx; 0 means 5.
 	MaxAttempts int
@@ -61,6 +70,10 @@ type Client struct {
 	BackoffMax time.Duration
 	// PollInterval is the wait between status polls; 0 means 2s.
 	PollInterval time.Duration
+	// PollTimeout bounds each wait for a manifest update, a model build, a
+	// validation or a new certification to appear; 0 means 15 minutes.
+	// WaitCertification takes its own bound, since reviews take days.
+	PollTimeout time.Duration
 	// Logger receives retries and polls at debug level; nil means slog.Default().
 	Logger *slog.Logger
 
@@ -68,11 +81,16 @@ type Client struct {
 	sleep func(ctx context.Context, d time.Duration) error
 }
 
-// Error is an SMAPI answer with a 4xx or 5xx status.
+// Error is an SMAPI answer with a 3xx (not followed), 4xx or 5xx status.
+// Its text never holds a token or the client secret.
 type Error struct {
-	Method     string
-	Path       string
+	// Method and Path are the request's.
+	Method string
+	Path   string
+	// StatusCode is the answer's HTTP status.
 	StatusCode int
+	// Code is SMAPI's top-level error code, when the body had one.
+	Code string
 	// Message is SMAPI's message, when the body had one.
 	Message string
 	// Violations are SMAPI's itemised problems, when the body had them.
@@ -82,6 +100,9 @@ type Error struct {
 func (e *Error) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "smapi %s %s: HTTP %d", e.Method, e.Path, e.StatusCode)
+	if e.Code != "" {
+		b.WriteString(": " + e.Code)
+	}
 	if e.Message != "" {
 		b.WriteString(": " + e.Message)
 	}
@@ -104,9 +125,11 @@ func (e StandardizedError) String() string {
 	return e.Code + ": " + e.Message
 }
 
-// errorBody is the shape of SMAPI error answers: a message with violations,
-// or an error object.
+// errorBody is the shape of SMAPI error answers: a code and a message
+// (StandardizedError) or a message with violations (BadRequestError), or an
+// error object.
 type errorBody struct {
+	Code       string              `json:"code"`
 	Message    string              `json:"message"`
 	Violations []StandardizedError `json:"violations"`
 	Error      *StandardizedError  `json:"error"`
@@ -140,6 +163,89 @@ func (c *Client) pollInterval() time.Duration {
 	return 2 * time.Second
 }
 
+func (c *Client) pollTimeout() time.Duration {
+	if c.PollTimeout > 0 {
+		return c.PollTimeout
+	}
+	return 15 * time.Minute
+}
+
+// ErrUnknownStatus reports a poll answered with a status that SMAPI's model
+// does not list, or with none: waiting on would never end.
+var ErrUnknownStatus = errors.New("unknown status")
+
+// poll calls check every PollInterval until it reports done or fails, for
+// at most timeout. what names the wait in errors.
+func (c *Client) poll(ctx context.Context, what string, timeout time.Duration, check func(ctx context.Context) (bool, error)) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	for {
+		done, err := check(ctx)
+		if err != nil {
+			if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
+				return fmt.Errorf("%s: not done after %s: %w", what, timeout, err)
+			}
+			return err
+		}
+		if done {
+			return nil
+		}
+		c.logger().DebugContext(ctx, "smapi poll", "what", what)
+		if err := c.wait(ctx, c.pollInterval()); err != nil {
+			if errors.Is(err, context.DeadlineExceeded) {
+				return fmt.Errorf("%s: not done after %s: %w", what, timeout, err)
+			}
+			return fmt.Errorf("%s: %w", what, err)
+		}
+	}
+}
+
+// unknownStatus is the error for a status outside known.
+func unknownStatus(what, status string, known ...string) error {
+	if status == "" {
+		return fmt.Errorf("%s: %w: the answer has no status (known: %s)", what, ErrUnknownStatus, strings.Join(known, ", "))
+	}
+	return fmt.Errorf("%s: %w %q (known: %s)", what, ErrUnknownStatus, status, strings.Join(known, ", "))
+}
+
+// noRedirects returns a copy of hc (nil: the default client) that returns
+// a 3xx answer instead of following it: following would re-send the
+// request, token or client secret included, to wherever the answer points.
+func noRedirects(hc *http.Client) *http.Client {
+	c := http.Client{}
+	if hc != nil {
+		c = *hc
+	}
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &c
+}
+
+// Redactor is implemented by token sources that can remove their secrets
+// (tokens issued, refresh token, client secret) from a text; *TokenSource
+// does.
+type Redactor interface {
+	Redact(s string) string
+}
+
+// redact removes the access token tok and whatever the token source knows
+// to be secret from s.
+func (c *Client) redact(s, tok string) string {
+	if tok != "" {
+		s = strings.ReplaceAll(s, tok, redacted)
+	}
+	if r, ok := c.Tokens.(Redactor); ok {
+		s = r.Redact(s)
+	}
+	return s
+}
+
+// errMaybeApplied marks a failure after which a non-idempotent request may
+// or may not have taken effect: a transport error or a 5xx answer.
+type errMaybeApplied struct{ err error }
+
+func (e *errMaybeApplied) Error() string { return e.err.Error() }
+func (e *errMaybeApplied) Unwrap() error { return e.err }
+
 func (c *Client) wait(ctx context.Context, d time.Duration) error {
 	if c.sleep != nil {
 		return c.sleep(ctx, d)
@@ -150,6 +256,13 @@ func (c *Client) wait(ctx context.Context, d time.Duration) error {
 // do sends one API call, refreshing the token once on 401 and retrying 429
 // and 5xx answers and transport errors. path may carry a query.
 func (c *Client) do(ctx context.Context, method, path string, body []byte) (*response, error) {
+	return c.send(ctx, method, path, body, true)
+}
+
+// send is do; a call that is not idempotent is retried only on 429 (the
+// request was refused, not run) and 401, and fails with an
+// *errMaybeApplied on a transport error or a 5xx answer.
+func (c *Client) send(ctx context.Context, method, path string, body []byte, idempotent bool) (*response, error) {
 	if c.Tokens == nil {
 		return nil, errors.New("smapi: client has no token source")
 	}
@@ -157,10 +270,7 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte) (*res
 	if maxAttempts <= 0 {
 		maxAttempts = 5
 	}
-	hc := c.HTTPClient
-	if hc == nil {
-		hc = http.DefaultClient
-	}
+	hc := noRedirects(c.HTTPClient)
 	refreshed := false
 	for attempt := 1; ; attempt++ {
 		tok, err := c.Tokens.Token(ctx)
@@ -182,12 +292,15 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte) (*res
 		}
 		resp, err := hc.Do(req)
 		var retryAfter time.Duration
-		if err == nil {
+		redact := func(s string) string { return c.redact(s, tok) }
+		if err != nil {
+			err = errors.New(redact(err.Error()))
+		} else {
 			b, rerr := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
 			resp.Body.Close()
 			switch {
 			case rerr != nil:
-				err = rerr
+				err = fmt.Errorf("read answer: %s", redact(rerr.Error()))
 			case resp.StatusCode == http.StatusUnauthorized && !refreshed:
 				refreshed = true
 				c.Tokens.Invalidate(tok)
@@ -195,13 +308,20 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte) (*res
 				attempt-- // a refresh is not a retry
 				continue
 			case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-				err = apiError(method, path, resp.StatusCode, b)
+				err = apiError(method, path, resp.StatusCode, b, redact)
 				retryAfter, _ = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+			case resp.StatusCode >= 300 && resp.StatusCode < 400:
+				e := apiError(method, path, resp.StatusCode, b, redact)
+				e.Message = redact(fmt.Sprintf("redirect to %q not followed", resp.Header.Get("Location")))
+				return nil, e
 			case resp.StatusCode >= 400:
-				return nil, apiError(method, path, resp.StatusCode, b)
+				return nil, apiError(method, path, resp.StatusCode, b, redact)
 			default:
 				return &response{status: resp.StatusCode, header: resp.Header, body: b}, nil
 			}
+		}
+		if !idempotent && !isStatus(err, http.StatusTooManyRequests) && ctx.Err() == nil {
+			return nil, &errMaybeApplied{fmt.Errorf("smapi %s %s: %w", method, path, err)}
 		}
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("smapi %s %s: %w", method, path, ctx.Err())
@@ -256,21 +376,33 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	return 0, false
 }
 
-func apiError(method, path string, status int, body []byte) *Error {
+// apiError decodes an error answer, passing every text through redact.
+func apiError(method, path string, status int, body []byte, redact func(string) string) *Error {
 	e := &Error{Method: method, Path: path, StatusCode: status}
 	var eb errorBody
 	if json.Unmarshal(body, &eb) == nil {
+		e.Code = eb.Code
 		e.Message = eb.Message
 		e.Violations = eb.Violations
 		if eb.Error != nil {
-			if e.Message == "" {
-				e.Message = eb.Error.String()
+			if e.Message == "" && e.Code == "" {
+				e.Code, e.Message = eb.Error.Code, eb.Error.Message
 			} else {
 				e.Violations = append(e.Violations, *eb.Error)
 			}
 		}
 	}
+	e.Code, e.Message = redact(e.Code), redact(e.Message)
+	for i, v := range e.Violations {
+		e.Violations[i] = StandardizedError{Code: redact(v.Code), Message: redact(v.Message)}
+	}
 	return e
+}
+
+// isStatus reports whether err is an *Error with HTTP status code.
+func isStatus(err error, code int) bool {
+	var e *Error
+	return errors.As(err, &e) && e.StatusCode == code
 }
 
 func skillPath(skillID string, parts ...string) string {
@@ -304,24 +436,26 @@ func (c *Client) PutManifest(ctx context.Context, skillID, stage string, manifes
 	if _, err := c.do(ctx, http.MethodPut, skillPath(skillID, "stages", stage, "manifest"), manifest); err != nil {
 		return err
 	}
-	for {
+	what := "smapi manifest update of " + skillID
+	return c.poll(ctx, what, c.pollTimeout(), func(ctx context.Context) (bool, error) {
 		st, err := c.Status(ctx, skillID, "manifest")
 		if err != nil {
-			return err
+			return false, err
 		}
 		if st.Manifest == nil {
-			return fmt.Errorf("smapi manifest status of %s: no manifest in the answer", skillID)
+			return false, fmt.Errorf("smapi manifest status of %s: no manifest in the answer", skillID)
 		}
 		switch lur := st.Manifest.LastUpdateRequest; lur.Status {
 		case StatusSucceeded:
-			return nil
+			return true, nil
 		case StatusFailed:
-			return fmt.Errorf("smapi manifest update of %s failed: %s", skillID, joinErrors(lur.Errors))
+			return false, fmt.Errorf("%s failed: %s", what, joinErrors(lur.Errors))
+		case StatusInProgress:
+			return false, nil
+		default:
+			return false, unknownStatus(what, lur.Status, resourceStatuses...)
 		}
-		if err := c.wait(ctx, c.pollInterval()); err != nil {
-			return fmt.Errorf("smapi manifest update of %s: %w", skillID, err)
-		}
-	}
+	})
 }
 
 // PutInteractionModel uploads a locale's interaction model. model is the
@@ -335,12 +469,16 @@ func (c *Client) PutInteractionModel(ctx context.Context, skillID, stage, locale
 	return err
 }
 
-// Build and update statuses of a resource in the skill status.
+// Build and update statuses of a resource in the skill status
+// (v1.skill.Status in SMAPI's model).
 const (
 	StatusInProgress = "IN_PROGRESS"
 	StatusSucceeded  = "SUCCEEDED"
 	StatusFailed     = "FAILED"
 )
+
+// resourceStatuses are the statuses of v1.skill.Status.
+var resourceStatuses = []string{StatusFailed, StatusInProgress, StatusSucceeded}
 
 // SkillStatus is the answer of GET /v1/skills/{skillId}/status.
 type SkillStatus struct {
@@ -416,35 +554,36 @@ type Progress func(locale, status string)
 // WaitModelBuild polls the interaction model status until every locale in
 // locales has SUCCEEDED or FAILED, calling progress (if not nil) on each
 // change. Failed builds are returned as a *BuildError carrying SMAPI's error
-// messages. It stops when ctx ends.
+// messages. It stops when ctx ends, after PollTimeout, or on a locale
+// whose status SMAPI's model does not list (a locale not in the answer yet
+// is still building).
 func (c *Client) WaitModelBuild(ctx context.Context, skillID string, locales []string, progress Progress) error {
 	last := map[string]string{}
-	for {
+	const what = "wait for interaction model build"
+	return c.poll(ctx, what, c.pollTimeout(), func(ctx context.Context) (bool, error) {
 		st, err := c.Status(ctx, skillID, "interactionModel")
 		if err != nil {
-			return err
+			return false, err
 		}
-		done, failed := buildOutcome(st, locales)
 		for _, l := range locales {
 			s := StatusInProgress
-			if rs, ok := st.InteractionModel[l]; ok && rs.LastUpdateRequest.Status != "" {
+			if rs, ok := st.InteractionModel[l]; ok {
 				s = rs.LastUpdateRequest.Status
+			}
+			if !slices.Contains(resourceStatuses, s) {
+				return false, unknownStatus(what+" of "+l, s, resourceStatuses...)
 			}
 			if s != last[l] && progress != nil {
 				progress(l, s)
 			}
 			last[l] = s
 		}
-		if done {
-			if len(failed) > 0 {
-				return &BuildError{Failed: failed}
-			}
-			return nil
+		done, failed := buildOutcome(st, locales)
+		if done && len(failed) > 0 {
+			return false, &BuildError{Failed: failed}
 		}
-		if err := c.wait(ctx, c.pollInterval()); err != nil {
-			return fmt.Errorf("wait for interaction model build: %w", err)
-		}
-	}
+		return done, nil
+	})
 }
 
 // buildOutcome says whether every locale's build has finished and which

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -17,12 +18,15 @@ import (
 // DefaultTokenURL is Login with Amazon's token endpoint.
 const DefaultTokenURL = "https://api.amazon.com/auth/o2/token"
 
-// Environment variables read by CredentialsFromEnv; the names are the ask
-// CLI's.
+// Environment variables read by CredentialsFromEnv. EnvClientID and
+// EnvRefreshToken are the ask CLI's names; for the client secret the ask CLI
+// reads EnvClientConfirmation, and EnvClientSecret is jokebox's own name.
+// Either works.
 const (
-	EnvClientID     = "ASK_LWA_CLIENT_ID"
-	EnvClientSecret = "ASK_LWA_CLIENT_SECRET"
-	EnvRefreshToken = "ASK_REFRESH_TOKEN"
+	EnvClientID           = "ASK_LWA_CLIENT_ID"
+	EnvClientSecret       = "ASK_LWA_CLIENT_SECRET"
+	EnvClientConfirmation = "ASK_LWA_CLIENT_CONFIRMATION"
+	EnvRefreshToken       = "ASK_REFRESH_TOKEN"
 )
 
 const redacted = "[redacted]"
@@ -36,16 +40,24 @@ type Credentials struct {
 	RefreshToken string
 }
 
-// CredentialsFromEnv reads the credentials from the ask CLI's environment
-// variables, naming every missing one in a single error.
+// CredentialsFromEnv reads the credentials from the environment, naming
+// every missing variable in a single error. The client secret is read from
+// EnvClientSecret or, as the ask CLI names it, EnvClientConfirmation; two
+// different values are an error.
 func CredentialsFromEnv(getenv func(string) string) (Credentials, error) {
 	c := Credentials{
 		ClientID:     getenv(EnvClientID),
 		ClientSecret: getenv(EnvClientSecret),
 		RefreshToken: getenv(EnvRefreshToken),
 	}
+	switch confirmation := getenv(EnvClientConfirmation); {
+	case c.ClientSecret == "":
+		c.ClientSecret = confirmation
+	case confirmation != "" && confirmation != c.ClientSecret:
+		return Credentials{}, fmt.Errorf("%s and %s are both set, to different values: set one", EnvClientSecret, EnvClientConfirmation)
+	}
 	var missing []string
-	for _, v := range [][2]string{{EnvClientID, c.ClientID}, {EnvClientSecret, c.ClientSecret}, {EnvRefreshToken, c.RefreshToken}} {
+	for _, v := range [][2]string{{EnvClientID, c.ClientID}, {EnvClientSecret + " (or " + EnvClientConfirmation + ")", c.ClientSecret}, {EnvRefreshToken, c.RefreshToken}} {
 		if v[1] == "" {
 			missing = append(missing, v[0])
 		}
@@ -84,9 +96,17 @@ func (c Credentials) LogValue() slog.Value {
 
 // redact removes the secrets from s, in case a server echoes them back.
 func (c Credentials) redact(s string) string {
-	for _, secret := range []string{c.ClientSecret, c.RefreshToken, url.QueryEscape(c.ClientSecret), url.QueryEscape(c.RefreshToken)} {
-		if secret != "" {
-			s = strings.ReplaceAll(s, secret, redacted)
+	return redactAll(s, c.ClientSecret, c.RefreshToken)
+}
+
+// redactAll replaces each secret in s, as is and URL-encoded, with
+// "[redacted]".
+func redactAll(s string, secrets ...string) string {
+	for _, secret := range secrets {
+		for _, form := range []string{secret, url.QueryEscape(secret), url.PathEscape(secret)} {
+			if form != "" {
+				s = strings.ReplaceAll(s, form, redacted)
+			}
 		}
 	}
 	return s
@@ -100,7 +120,8 @@ type TokenSource struct {
 	Credentials Credentials
 	// TokenURL is LWA's token endpoint; empty means DefaultTokenURL.
 	TokenURL string
-	// HTTPClient makes the requests; nil means http.DefaultClient.
+	// HTTPClient makes the requests; nil means http.DefaultClient. Its
+	// redirect policy is not used: redirects are never followed.
 	HTTPClient *http.Client
 	// Logger receives one debug line per refresh; nil means slog.Default().
 	Logger *slog.Logger
@@ -110,6 +131,19 @@ type TokenSource struct {
 	mu     sync.Mutex
 	token  string
 	expiry time.Time
+	issued []string // the last few access tokens, for Redact
+}
+
+// maxIssued is how many access tokens Redact remembers.
+const maxIssued = 4
+
+// Redact removes the client secret, the refresh token and the access
+// tokens this source issued lately from s.
+func (ts *TokenSource) Redact(s string) string {
+	ts.mu.Lock()
+	issued := slices.Clone(ts.issued)
+	ts.mu.Unlock()
+	return redactAll(s, append(issued, ts.Credentials.ClientSecret, ts.Credentials.RefreshToken)...)
 }
 
 // Token returns a valid access token, refreshing it if needed.
@@ -126,6 +160,10 @@ func (ts *TokenSource) Token(ctx context.Context) (string, error) {
 	}
 	ts.token = tok
 	ts.expiry = now.Add(lifetime - refreshMargin(lifetime))
+	ts.issued = append(ts.issued, tok)
+	if len(ts.issued) > maxIssued {
+		ts.issued = ts.issued[len(ts.issued)-maxIssued:]
+	}
 	ts.logger().DebugContext(ctx, "lwa token refreshed", "clientId", ts.Credentials.ClientID, "expiresIn", lifetime)
 	return tok, nil
 }
@@ -195,11 +233,7 @@ func (ts *TokenSource) fetch(ctx context.Context) (string, time.Duration, error)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
-	hc := ts.HTTPClient
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	resp, err := hc.Do(req)
+	resp, err := noRedirects(ts.HTTPClient).Do(req)
 	if err != nil {
 		return "", 0, fmt.Errorf("%w: token request: %s", ErrLWA, c.redact(err.Error()))
 	}
@@ -209,6 +243,9 @@ func (ts *TokenSource) fetch(ctx context.Context) (string, time.Duration, error)
 		return "", 0, fmt.Errorf("%w: read token response: %s", ErrLWA, c.redact(err.Error()))
 	}
 	tr, err := decodeTokenResponse(body)
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		return "", 0, fmt.Errorf("%w: token request: HTTP %d: redirect to %q not followed", ErrLWA, resp.StatusCode, c.redact(resp.Header.Get("Location")))
+	}
 	if resp.StatusCode != http.StatusOK {
 		msg := strings.TrimSpace(tr.Error + " " + tr.ErrorDescription)
 		if err != nil || msg == "" {

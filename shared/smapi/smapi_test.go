@@ -33,7 +33,10 @@ type call struct {
 
 // fakeSMAPI is an httptest server that follows SMAPI's documented paths and
 // LWA's token endpoint. Handlers for API paths are set per test; the token
-// endpoint issues "tok-1", "tok-2", ... and checks the form.
+// endpoint issues "tok-1", "tok-2", ... and checks the form. Every API
+// request and every answer a handler gives is checked against Amazon's
+// published model (testdata/ask-smapi-model.json): an operation it lists,
+// a documented status code, headers and field names.
 type fakeSMAPI struct {
 	t   *testing.T
 	srv *httptest.Server
@@ -42,10 +45,15 @@ type fakeSMAPI struct {
 	calls    []call
 	tokens   int
 	tokenErr string // when set, the token endpoint answers 400 with this description
-	api      map[string]func(w http.ResponseWriter, r *http.Request, body string)
+	// tokenRedirect, when set, makes the token endpoint redirect there with
+	// tokenRedirectCode.
+	tokenRedirect     string
+	tokenRedirectCode int
+	api               map[string]func(w http.ResponseWriter, r *http.Request, body string)
 }
 
 func newFake(t *testing.T) *fakeSMAPI {
+	loadModel(t)
 	f := &fakeSMAPI{t: t, api: map[string]func(http.ResponseWriter, *http.Request, string){}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
@@ -73,16 +81,27 @@ func (f *fakeSMAPI) serve(w http.ResponseWriter, r *http.Request) {
 	f.calls = append(f.calls, call{r.Method, p, r.Header.Get("Authorization"), r.Header.Get("Content-Type"), string(b)})
 	h := f.api[r.Method+" "+r.URL.Path]
 	f.mu.Unlock()
-	if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer tok-") {
-		http.Error(w, `{"message":"no token"}`, http.StatusUnauthorized)
-		return
-	}
-	if h == nil {
+	rec := httptest.NewRecorder()
+	switch {
+	case !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer tok-"):
+		rec.Header().Set("Content-Type", "application/json")
+		rec.WriteHeader(http.StatusUnauthorized)
+		io.WriteString(rec, `{"message":"no token"}`)
+	case h == nil:
 		f.t.Errorf("fake SMAPI: unexpected %s %s", r.Method, r.URL)
-		http.Error(w, `{"message":"not found"}`, http.StatusNotFound)
-		return
+		rec.WriteHeader(http.StatusNotFound)
+		io.WriteString(rec, `{"message":"not found"}`)
+	default:
+		h(rec, r, string(b))
 	}
-	h(w, r, string(b))
+	for _, p := range model.check(r, b, rec.Code, rec.Header(), rec.Body.Bytes()) {
+		f.t.Errorf("fake SMAPI answers outside the model: %s", p)
+	}
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.Code)
+	w.Write(rec.Body.Bytes())
 }
 
 func (f *fakeSMAPI) serveToken(w http.ResponseWriter, r *http.Request, body []byte) {
@@ -95,6 +114,10 @@ func (f *fakeSMAPI) serveToken(w http.ResponseWriter, r *http.Request, body []by
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.tokenRedirect != "" {
+		http.Redirect(w, r, f.tokenRedirect, f.tokenRedirectCode)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	if f.tokenErr != "" {
 		w.WriteHeader(http.StatusBadRequest)
@@ -142,6 +165,16 @@ func (f *fakeSMAPI) client(sleeps *[]time.Duration) *Client {
 	}
 }
 
+// withHeaders sets headers before h answers.
+func withHeaders(h func(http.ResponseWriter, *http.Request, string), kv ...string) func(http.ResponseWriter, *http.Request, string) {
+	return func(w http.ResponseWriter, r *http.Request, body string) {
+		for i := 0; i+1 < len(kv); i += 2 {
+			w.Header().Set(kv[i], kv[i+1])
+		}
+		h(w, r, body)
+	}
+}
+
 // sequence answers with each reply in turn, repeating the last.
 func sequence(replies ...string) func(http.ResponseWriter, *http.Request, string) {
 	var mu sync.Mutex
@@ -168,7 +201,10 @@ func modelStatus(perLocale map[string]string) string {
 func TestDeployModelAndWait(t *testing.T) {
 	f := newFake(t)
 	modelPath := "/v1/skills/" + skillID + "/stages/development/interactionModel/locales/"
-	accepted := func(w http.ResponseWriter, r *http.Request, body string) { w.WriteHeader(http.StatusAccepted) }
+	accepted := func(w http.ResponseWriter, r *http.Request, body string) {
+		w.Header().Set("Location", "/v1/skills/"+skillID+"/status?resource=interactionModel")
+		w.WriteHeader(http.StatusAccepted)
+	}
 	f.handle("PUT "+modelPath+"en-US", accepted)
 	f.handle("PUT "+modelPath+"es-ES", accepted)
 	f.handle("GET /v1/skills/"+skillID+"/status", sequence(
@@ -250,6 +286,7 @@ func TestUnauthorizedRefreshesOnce(t *testing.T) {
 					io.WriteString(w, `{"message":"Token is invalid/expired"}`)
 					return
 				}
+				w.Header().Set("ETag", `"e-1"`)
 				io.WriteString(w, `{"manifest":{"manifestVersion":"1.0"}}`)
 			})
 			_, err := f.client(nil).GetManifest(context.Background(), skillID, StageDevelopment)
@@ -292,6 +329,8 @@ func TestRetryBackoff(t *testing.T) {
 			case 2:
 				w.WriteHeader(http.StatusServiceUnavailable)
 			default:
+				w.Header().Set("Content-Type", "application/json")
+				w.Header().Set("ETag", `"e-1"`)
 				io.WriteString(w, `{"manifest":{}}`)
 			}
 		})
@@ -313,6 +352,7 @@ func TestRetryBackoff(t *testing.T) {
 			w.WriteHeader(http.StatusTooManyRequests)
 			io.WriteString(w, `{"message":"Rate exceeded"}`)
 		})
+		f.handle("GET /v1/skills/"+skillID+"/certifications", listHandler(certList()))
 		var sleeps []time.Duration
 		c := f.client(&sleeps)
 		c.MaxAttempts = 4
@@ -321,8 +361,8 @@ func TestRetryBackoff(t *testing.T) {
 		if !errors.As(err, &apiErr) || apiErr.StatusCode != 429 || !strings.Contains(err.Error(), "after 4 attempts") {
 			t.Fatalf("Submit = %v; want a 429 *Error after 4 attempts", err)
 		}
-		if len(f.seen()) != 4 || len(sleeps) != 3 {
-			t.Errorf("requests = %d, sleeps = %v; want 4 requests, 3 sleeps", len(f.seen()), sleeps)
+		if len(f.seen()) != 5 || len(sleeps) != 3 {
+			t.Errorf("requests = %d, sleeps = %v; want the list and 4 submissions, 3 sleeps", len(f.seen()), sleeps)
 		}
 		for i, d := range sleeps {
 			if ceil := time.Millisecond << i; d <= 0 || d > ceil {
@@ -343,41 +383,348 @@ func TestRetryBackoff(t *testing.T) {
 	})
 }
 
-func TestSubmitAndPollLocation(t *testing.T) {
+// certList is a ListCertificationsResponse with the given items.
+func certList(items ...string) string {
+	return `{"items":[` + strings.Join(items, ",") + `],"isTruncated":false,"totalCount":` + fmt.Sprint(len(items)) + `}`
+}
+
+const (
+	oldCert = `{"id":"cert-0","status":"SUCCEEDED","skillSubmissionTimestamp":"2025-06-01T10:00:00.000Z"}`
+	newCert = `{"id":"cert-1","status":"IN_PROGRESS","skillSubmissionTimestamp":"2026-01-01T10:00:00.000Z"}`
+)
+
+// listHandler answers the certifications list with each reply in turn,
+// as the model says (200, application/hal+json).
+func listHandler(replies ...string) func(http.ResponseWriter, *http.Request, string) {
+	seq := sequence(replies...)
+	return func(w http.ResponseWriter, r *http.Request, body string) {
+		w.Header().Set("Content-Type", "application/hal+json")
+		seq(w, r, body)
+	}
+}
+
+// accepted answers 202 with a Location, as the model documents for
+// submissions; the Location's shape is not documented, so this one is odd
+// on purpose and must never be requested.
+func accepted(w http.ResponseWriter, r *http.Request, _ string) {
+	w.Header().Set("Location", "/v1/skills/"+skillID+"/certifications/undocumented;shape")
+	w.WriteHeader(http.StatusAccepted)
+}
+
+func TestSubmitFollowsCertificationsList(t *testing.T) {
 	f := newFake(t)
-	certPath := "/v1/skills/" + skillID + "/certifications/cert-1"
-	f.handle("POST /v1/skills/"+skillID+"/submit", func(w http.ResponseWriter, r *http.Request, body string) {
-		w.Header().Set("Location", certPath)
-		w.WriteHeader(http.StatusAccepted)
-	})
-	f.handle("GET "+certPath, sequence(
-		`{"id":"cert-1","status":"IN_PROGRESS","skillSubmissionTimestamp":"2026-01-01T00:00:00Z"}`,
-		`{"id":"cert-1","status":"IN_PROGRESS"}`,
-		`{"id":"cert-1","status":"SUCCEEDED"}`,
-	))
+	base := "/v1/skills/" + skillID
+	f.handle("POST "+base+"/submit", accepted)
+	// Before, right after (not listed yet), then listed newest first.
+	f.handle("GET "+base+"/certifications", listHandler(certList(oldCert), certList(oldCert), certList(newCert, oldCert)))
+	f.handle("GET "+base+"/certifications/cert-1", sequence(newCert, newCert, `{"id":"cert-1","status":"SUCCEEDED"}`))
 	c := f.client(nil)
 	ctx := context.Background()
-	loc, err := c.Submit(ctx, skillID, ManualPublishing)
+	cert, err := c.Submit(ctx, skillID, ManualPublishing)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if loc != certPath {
-		t.Errorf("Submit location = %q; want %q", loc, certPath)
+	if cert.ID != "cert-1" || cert.Status != CertificationInProgress {
+		t.Errorf("Submit = %+v; want cert-1 IN_PROGRESS", cert)
 	}
 	var statuses []string
-	cert, err := c.WaitCertification(ctx, loc, func(s string) { statuses = append(statuses, s) })
+	done, err := c.WaitCertification(ctx, skillID, cert.ID, time.Hour, func(s string) { statuses = append(statuses, s) })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cert.Status != CertificationSucceeded || len(statuses) != 3 {
-		t.Errorf("WaitCertification = %+v after %v; want SUCCEEDED after 3 polls", cert, statuses)
+	if done.Status != CertificationSucceeded || len(statuses) != 3 {
+		t.Errorf("WaitCertification = %+v after %v; want SUCCEEDED after 3 polls", done, statuses)
 	}
-	want := call{"POST", "/v1/skills/" + skillID + "/submit", "Bearer tok-1", "application/json", `{"publicationMethod":"MANUAL_PUBLISHING"}`}
-	if diff := cmp.Diff(want, f.seen()[0]); diff != "" {
-		t.Errorf("submit request (-want +got):\n%s", diff)
+	list := call{"GET", base + "/certifications?maxResults=50", "Bearer tok-1", "", ""}
+	get := call{"GET", base + "/certifications/cert-1", "Bearer tok-1", "", ""}
+	want := []call{list, {"POST", base + "/submit", "Bearer tok-1", "application/json", `{"publicationMethod":"MANUAL_PUBLISHING"}`}, list, list, get, get, get}
+	if diff := cmp.Diff(want, f.seen()); diff != "" {
+		t.Errorf("requests (-want +got):\n%s", diff)
 	}
-	if _, err := c.Certification(ctx, "https://elsewhere.example/v1/x"); err == nil {
-		t.Error("Certification followed a Location on another host; want an error")
+}
+
+// TestSubmitNotRetriedBlindly: after a transport error or a 5xx, which
+// the submission may have survived, Submit reads the certifications list
+// before anything else and submits again only if nothing new is listed.
+func TestSubmitNotRetriedBlindly(t *testing.T) {
+	base := "/v1/skills/" + skillID
+	serverError := func(w http.ResponseWriter, r *http.Request, _ string) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, `{"message":"Service Unavailable"}`)
+	}
+	hangUp := func(http.ResponseWriter, *http.Request, string) { panic(http.ErrAbortHandler) }
+	tests := []struct {
+		name    string
+		submits []func(http.ResponseWriter, *http.Request, string)
+		lists   []string
+		want    []string // methods and paths, in order
+		wantErr string
+	}{
+		{"503, but the certification started", []func(http.ResponseWriter, *http.Request, string){serverError},
+			[]string{certList(oldCert), certList(newCert, oldCert)},
+			[]string{"GET list", "POST submit", "GET list"}, ""},
+		{"connection lost, but the certification started", []func(http.ResponseWriter, *http.Request, string){hangUp},
+			[]string{certList(oldCert), certList(newCert, oldCert)},
+			[]string{"GET list", "POST submit", "GET list"}, ""},
+		{"503 and nothing started: submitted again", []func(http.ResponseWriter, *http.Request, string){serverError, accepted},
+			[]string{certList(), certList(), certList(newCert)},
+			[]string{"GET list", "POST submit", "GET list", "POST submit", "GET list"}, ""},
+		{"503 every time: gives up", []func(http.ResponseWriter, *http.Request, string){serverError},
+			[]string{certList()},
+			[]string{"GET list", "POST submit", "GET list", "POST submit", "GET list", "POST submit", "GET list"}, "giving up after 3 attempts"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t)
+			var mu sync.Mutex
+			n := 0
+			f.handle("POST "+base+"/submit", func(w http.ResponseWriter, r *http.Request, body string) {
+				mu.Lock()
+				h := tt.submits[min(n, len(tt.submits)-1)]
+				n++
+				mu.Unlock()
+				h(w, r, body)
+			})
+			f.handle("GET "+base+"/certifications", listHandler(tt.lists...))
+			c := f.client(nil)
+			c.MaxAttempts = 3
+			cert, err := c.Submit(context.Background(), skillID, "")
+			if tt.wantErr == "" && (err != nil || cert == nil || cert.ID != "cert-1") {
+				t.Fatalf("Submit = %+v, %v; want cert-1", cert, err)
+			}
+			if tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Fatalf("Submit = %+v, %v; want an error with %q", cert, err, tt.wantErr)
+			}
+			var got []string
+			for _, c := range f.seen() {
+				got = append(got, c.Method+" "+map[bool]string{true: "submit", false: "list"}[strings.HasSuffix(c.Path, "/submit")])
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("requests (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestNoRedirects: neither client follows a redirect, so the bearer token
+// and the LWA form (client secret, refresh token) never reach another host.
+func TestNoRedirects(t *testing.T) {
+	var mu sync.Mutex
+	var leaked []string
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		leaked = append(leaked, r.Method+" "+r.URL.Path+" auth="+r.Header.Get("Authorization")+" body="+string(b))
+		mu.Unlock()
+		io.WriteString(w, `{"manifest":{},"access_token":"x","expires_in":3600}`)
+	}))
+	defer elsewhere.Close()
+
+	t.Run("SMAPI", func(t *testing.T) {
+		f := newFake(t)
+		f.handle("GET /v1/skills/"+skillID+"/stages/development/manifest", func(w http.ResponseWriter, r *http.Request, _ string) {
+			w.Header().Set("Location", elsewhere.URL+"/stolen")
+			w.WriteHeader(http.StatusSeeOther) // documented for this operation
+		})
+		_, err := f.client(nil).GetManifest(context.Background(), skillID, StageDevelopment)
+		var apiErr *Error
+		if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusSeeOther || !strings.Contains(err.Error(), "not followed") {
+			t.Errorf("GetManifest = %v; want a 303 *Error saying the redirect was not followed", err)
+		}
+	})
+	for _, code := range []int{http.StatusTemporaryRedirect, http.StatusPermanentRedirect, http.StatusFound} {
+		t.Run(fmt.Sprint("LWA ", code), func(t *testing.T) {
+			f := newFake(t)
+			f.tokenRedirect = elsewhere.URL + "/auth/o2/token"
+			f.tokenRedirectCode = code
+			_, err := f.client(nil).GetManifest(context.Background(), skillID, StageDevelopment)
+			if !errors.Is(err, ErrLWA) || !strings.Contains(err.Error(), "not followed") {
+				t.Errorf("GetManifest = %v; want an LWA error saying the redirect was not followed", err)
+			}
+		})
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(leaked) > 0 {
+		t.Errorf("requests reached the redirect target: %q", leaked)
+	}
+}
+
+// TestSecretsRedacted: a server that echoes the bearer token, the refresh
+// token and the client secret back in every field of its errors, in
+// redirects and in retried 5xx answers; none may appear in an error or a
+// log line.
+func TestSecretsRedacted(t *testing.T) {
+	f := newFake(t)
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	echo := func(r *http.Request) string {
+		tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		return tok + " " + url.QueryEscape(tok) + " " + clientSecret + " " + refreshToken + " " + url.QueryEscape(refreshToken)
+	}
+	base := "/v1/skills/" + skillID + "/stages/development/"
+	f.handle("GET "+base+"manifest", func(w http.ResponseWriter, r *http.Request, _ string) {
+		w.Header().Set("Location", "https://elsewhere.example/?t="+url.QueryEscape(echo(r)))
+		w.WriteHeader(http.StatusSeeOther)
+	})
+	var mu sync.Mutex
+	n := 0
+	f.handle("PUT "+base+"interactionModel/locales/en-US", func(w http.ResponseWriter, r *http.Request, _ string) {
+		mu.Lock()
+		n++
+		first := n == 1
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		if first { // StandardizedError; retried, so logged
+			b, _ := json.Marshal(map[string]any{"code": echo(r), "message": "failed " + echo(r)})
+			w.WriteHeader(http.StatusInternalServerError)
+			w.Write(b)
+			return
+		}
+		b, _ := json.Marshal(map[string]any{"message": "rejected " + echo(r), // BadRequestError
+			"violations": []map[string]string{{"code": echo(r), "message": echo(r)}}})
+		w.WriteHeader(http.StatusBadRequest)
+		w.Write(b)
+	})
+	c := f.client(nil)
+	c.Logger = logger
+	c.Tokens.(*TokenSource).Logger = logger
+	ctx := context.Background()
+	var errs []string
+	if _, err := c.GetManifest(ctx, skillID, StageDevelopment); err != nil {
+		errs = append(errs, err.Error())
+	}
+	if err := c.PutInteractionModel(ctx, skillID, StageDevelopment, "en-US", []byte(`{"interactionModel":{}}`)); err != nil {
+		errs = append(errs, err.Error())
+	}
+	f.tokenErr = "bad secret " + clientSecret + " for " + refreshToken + " (" + url.QueryEscape(refreshToken) + ")"
+	c.Tokens.Invalidate("tok-1")
+	if _, err := c.GetManifest(ctx, skillID, StageDevelopment); err != nil {
+		errs = append(errs, err.Error())
+	}
+	if len(errs) != 3 || !strings.Contains(logs.String(), "smapi retry") {
+		t.Fatalf("errors %q, logs %q; want 3 errors and a logged retry", errs, logs.String())
+	}
+	for _, text := range append(errs, logs.String()) {
+		if !strings.Contains(text, redacted) && !strings.Contains(text, "level=DEBUG") {
+			t.Errorf("%q: nothing redacted; was the secret echoed?", text)
+		}
+		for _, secret := range []string{"tok-1", clientSecret, refreshToken, url.QueryEscape(refreshToken)} {
+			if strings.Contains(text, secret) {
+				t.Errorf("%q contains the secret %q", text, secret)
+			}
+		}
+	}
+}
+
+// TestErrorKeepsCode: SMAPI's top-level code (StandardizedError) is in the
+// message.
+func TestErrorKeepsCode(t *testing.T) {
+	f := newFake(t)
+	f.handle("GET /v1/skills/"+skillID+"/stages/development/manifest", func(w http.ResponseWriter, r *http.Request, _ string) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		io.WriteString(w, `{"code":"SKILL_NOT_FOUND","message":"The skill does not exist."}`)
+	})
+	_, err := f.client(nil).GetManifest(context.Background(), skillID, StageDevelopment)
+	var apiErr *Error
+	if !errors.As(err, &apiErr) || apiErr.Code != "SKILL_NOT_FOUND" || !strings.Contains(err.Error(), "SKILL_NOT_FOUND: The skill does not exist.") {
+		t.Errorf("GetManifest = %v; want an *Error with the code SKILL_NOT_FOUND in its text", err)
+	}
+}
+
+// TestPollsStop: every poll stops on a status the model does not list (or
+// none), and after its deadline.
+func TestPollsStop(t *testing.T) {
+	base := "/v1/skills/" + skillID
+	statusJSON := func(s string) string { return `{"manifest":{"lastUpdateRequest":{"status":"` + s + `"}}}` }
+	tests := []struct {
+		name    string
+		handle  map[string]string // pattern → the one answer, always
+		run     func(c *Client) error
+		wantErr string
+	}{
+		{"manifest update, unknown status", map[string]string{"GET " + base + "/status": statusJSON("QUEUED")},
+			func(c *Client) error {
+				return c.PutManifest(context.Background(), skillID, StageDevelopment, []byte(`{"manifest":{}}`))
+			}, `unknown status "QUEUED"`},
+		{"manifest update, no status", map[string]string{"GET " + base + "/status": statusJSON("")},
+			func(c *Client) error {
+				return c.PutManifest(context.Background(), skillID, StageDevelopment, []byte(`{"manifest":{}}`))
+			}, "no status"},
+		{"manifest update, never done", map[string]string{"GET " + base + "/status": statusJSON("IN_PROGRESS")},
+			func(c *Client) error {
+				return c.PutManifest(context.Background(), skillID, StageDevelopment, []byte(`{"manifest":{}}`))
+			}, "not done after 40ms"},
+		{"model build, no status", map[string]string{"GET " + base + "/status": `{"interactionModel":{"en-US":{"lastUpdateRequest":{}}}}`},
+			func(c *Client) error { return c.WaitModelBuild(context.Background(), skillID, []string{"en-US"}, nil) }, "of en-US: unknown status: the answer has no status"},
+		{"model build, never done", map[string]string{"GET " + base + "/status": modelStatus(map[string]string{"en-US": "IN_PROGRESS"})},
+			func(c *Client) error { return c.WaitModelBuild(context.Background(), skillID, []string{"en-US"}, nil) }, "not done after 40ms"},
+		{"validation, no status", map[string]string{"POST " + base + "/stages/development/validations": `{"id":"v-1"}`},
+			func(c *Client) error {
+				_, err := c.Validate(context.Background(), skillID, StageDevelopment, []string{"en-US"})
+				return err
+			}, "validation v-1: unknown status: the answer has no status"},
+		{"certification, unknown status", map[string]string{"GET " + base + "/certifications/c-1": `{"id":"c-1","status":"UNDER_REVIEW"}`},
+			func(c *Client) error {
+				_, err := c.WaitCertification(context.Background(), skillID, "c-1", time.Hour, nil)
+				return err
+			}, `certification c-1: unknown status "UNDER_REVIEW"`},
+		{"certification, empty status", map[string]string{"GET " + base + "/certifications/c-1": `{"id":"c-1"}`},
+			func(c *Client) error {
+				_, err := c.WaitCertification(context.Background(), skillID, "c-1", time.Hour, nil)
+				return err
+			}, "certification c-1: unknown status: the answer has no status"},
+		{"certification, never done", map[string]string{"GET " + base + "/certifications/c-1": `{"id":"c-1","status":"IN_PROGRESS"}`},
+			func(c *Client) error {
+				_, err := c.WaitCertification(context.Background(), skillID, "c-1", 40*time.Millisecond, nil)
+				return err
+			}, "not done after 40ms"},
+		{"new certification never listed", map[string]string{"GET " + base + "/certifications": certList(oldCert)},
+			func(c *Client) error {
+				_, err := c.Submit(context.Background(), skillID, "")
+				return err
+			}, "wait for the new certification to be listed: not done after 40ms"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t)
+			f.handle("PUT "+base+"/stages/development/manifest", func(w http.ResponseWriter, r *http.Request, _ string) {
+				w.Header().Set("Content-Type", "application/json")
+				w.Header().Set("Location", base+"/status?resource=manifest")
+				w.WriteHeader(http.StatusAccepted)
+			})
+			f.handle("POST "+base+"/submit", accepted)
+			for pattern, answer := range tt.handle {
+				h := sequence(answer)
+				if strings.HasPrefix(pattern, "POST") {
+					h = func(w http.ResponseWriter, r *http.Request, _ string) {
+						w.Header().Set("Content-Type", "application/json")
+						w.Header().Set("Location", base+"/stages/development/validations/v-1")
+						w.WriteHeader(http.StatusAccepted)
+						io.WriteString(w, answer)
+					}
+				} else if strings.HasSuffix(pattern, "/certifications") {
+					h = listHandler(answer)
+				}
+				f.handle(pattern, h)
+			}
+			c := f.client(nil)
+			c.sleep = nil // real waits, for the deadline
+			c.PollInterval = 5 * time.Millisecond
+			c.PollTimeout = 40 * time.Millisecond
+			done := make(chan error, 1)
+			go func() { done <- tt.run(c) }()
+			select {
+			case err := <-done:
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Errorf("error = %v; want %q", err, tt.wantErr)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("the poll never stopped")
+			}
+		})
 	}
 }
 
@@ -387,6 +734,8 @@ func TestValidate(t *testing.T) {
 	var got string
 	f.handle("POST "+base, func(w http.ResponseWriter, r *http.Request, body string) {
 		got = body
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Location", base+"/val-1")
 		w.WriteHeader(http.StatusAccepted)
 		io.WriteString(w, `{"id":"val-1","status":"IN_PROGRESS"}`)
 	})
@@ -413,10 +762,12 @@ func TestManifestEndpointRoundTrip(t *testing.T) {
 	f := newFake(t)
 	mpath := "/v1/skills/" + skillID + "/stages/development/manifest"
 	var put string
-	f.handle("GET "+mpath, sequence(`{"manifest":{"manifestVersion":"1.0","permissions":[{"name":"alexa::devices:all:notifications:write"}],
-	  "apis":{"custom":{"endpoint":{"uri":"arn:aws:lambda:us-east-1:1:function:f:next","sslCertificateType":"Wildcard"},"interfaces":[{"type":"AUDIO_PLAYER"}]}}}}`))
+	f.handle("GET "+mpath, withHeaders(sequence(`{"manifest":{"manifestVersion":"1.0","permissions":[{"name":"alexa::devices:all:notifications:write"}],
+	  "apis":{"custom":{"endpoint":{"uri":"arn:aws:lambda:us-east-1:1:function:f:next","sslCertificateType":"Wildcard"},"interfaces":[{"type":"AUDIO_PLAYER"}]}}}}`), "ETag", `"e-1"`))
 	f.handle("PUT "+mpath, func(w http.ResponseWriter, r *http.Request, body string) {
 		put = body
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Location", "/v1/skills/"+skillID+"/status?resource=manifest")
 		w.WriteHeader(http.StatusAccepted)
 	})
 	f.handle("GET /v1/skills/"+skillID+"/status", sequence(
@@ -534,13 +885,22 @@ func TestSecretsStayOut(t *testing.T) {
 
 func TestCredentialsFromEnv(t *testing.T) {
 	_, err := CredentialsFromEnv(func(string) string { return "" })
-	if err == nil || !strings.Contains(err.Error(), "ASK_LWA_CLIENT_ID, ASK_LWA_CLIENT_SECRET, ASK_REFRESH_TOKEN") {
+	if err == nil || !strings.Contains(err.Error(), "ASK_LWA_CLIENT_ID, ASK_LWA_CLIENT_SECRET (or ASK_LWA_CLIENT_CONFIRMATION), ASK_REFRESH_TOKEN") {
 		t.Errorf("CredentialsFromEnv(empty) = %v; want all three names", err)
 	}
-	env := map[string]string{EnvClientID: "a", EnvClientSecret: "b", EnvRefreshToken: "c"}
-	c, err := CredentialsFromEnv(func(k string) string { return env[k] })
-	if err != nil || c != (Credentials{"a", "b", "c"}) {
-		t.Errorf("CredentialsFromEnv = %v, %v", c, err)
+	for _, env := range []map[string]string{
+		{EnvClientID: "a", EnvClientSecret: "b", EnvRefreshToken: "c"},
+		{EnvClientID: "a", EnvClientConfirmation: "b", EnvRefreshToken: "c"}, // the ask CLI's name
+		{EnvClientID: "a", EnvClientSecret: "b", EnvClientConfirmation: "b", EnvRefreshToken: "c"},
+	} {
+		c, err := CredentialsFromEnv(func(k string) string { return env[k] })
+		if err != nil || c != (Credentials{"a", "b", "c"}) {
+			t.Errorf("CredentialsFromEnv(%v) = %v, %v", env, c, err)
+		}
+	}
+	env := map[string]string{EnvClientID: "a", EnvClientSecret: "b", EnvClientConfirmation: "other", EnvRefreshToken: "c"}
+	if _, err := CredentialsFromEnv(func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "different values") || strings.Contains(err.Error(), "other") {
+		t.Errorf("CredentialsFromEnv with two different secrets = %v; want an error naming both variables, not their values", err)
 	}
 }
 
@@ -608,6 +968,19 @@ func FuzzDecodeTokenResponse(f *testing.F) {
 		tr, err := decodeTokenResponse(b)
 		if err == nil && tr.AccessToken != "" && tr.ExpiresIn <= 0 {
 			t.Errorf("accepted a token with lifetime %d", tr.ExpiresIn)
+		}
+	})
+}
+
+func FuzzLatestOf(f *testing.F) {
+	f.Add([]byte(certList(oldCert, newCert)))
+	f.Add([]byte(certList()))
+	f.Add([]byte(`{"items":[{"id":""}]}`))
+	f.Add([]byte(`{"items":[{"id":"a","skillSubmissionTimestamp":"not a time"},{"id":"b"}]}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		c, err := latestOf(body)
+		if err == nil && c != nil && c.ID == "" {
+			t.Errorf("latestOf(%q) = an item without id", body)
 		}
 	})
 }
