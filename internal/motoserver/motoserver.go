@@ -32,7 +32,7 @@ const Region = "us-east-1"
 
 // Server is a moto_server process started by Launch.
 type Server struct {
-	// URL is its endpoint, http://127.0.0.1:PORT.
+	// URL is its endpoint, http://127.0.0.1:PORT (https with LaunchTLS).
 	URL     string
 	cmd     *exec.Cmd
 	exited  chan struct{} // closed when the process has exited
@@ -44,13 +44,31 @@ type Server struct {
 // output goes to logw (nil discards it). Close stops it; so does the end of
 // ctx.
 func Launch(ctx context.Context, logw io.Writer) (*Server, error) {
+	return launchRetry(ctx, logw, nil)
+}
+
+// TLS is what LaunchTLS serves HTTPS with.
+type TLS struct {
+	CertFile, KeyFile string       // PEM certificate (for 127.0.0.1) and its key
+	Client            *http.Client // trusts the certificate; checks readiness
+}
+
+// LaunchTLS is Launch serving HTTPS with the given certificate
+// (moto_server --ssl-cert --ssl-key): URL is https://127.0.0.1:PORT. For
+// tests whose clients refuse plain HTTP, such as virtual-alexa, which
+// refuses http:// stream URLs.
+func LaunchTLS(ctx context.Context, logw io.Writer, t TLS) (*Server, error) {
+	return launchRetry(ctx, logw, &t)
+}
+
+func launchRetry(ctx context.Context, logw io.Writer, t *TLS) (*Server, error) {
 	path, err := exec.LookPath("moto_server")
 	if err != nil {
 		return nil, fmt.Errorf("moto_server not found (pip install 'moto[server]'): %w", err)
 	}
 	var lastErr error
 	for range 3 { // the port may be taken between choosing and binding it
-		s, err := launch(ctx, path, logw)
+		s, err := launch(ctx, path, logw, t)
 		if err == nil {
 			return s, nil
 		}
@@ -62,12 +80,16 @@ func Launch(ctx context.Context, logw io.Writer) (*Server, error) {
 	return nil, fmt.Errorf("start moto_server: %w", lastErr)
 }
 
-func launch(ctx context.Context, path string, logw io.Writer) (*Server, error) {
+func launch(ctx context.Context, path string, logw io.Writer, t *TLS) (*Server, error) {
 	port, err := proc.FreePort()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, path, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
+	args, scheme, client := []string{"-H", "127.0.0.1", "-p", strconv.Itoa(port)}, "http", &http.Client{Timeout: 2 * time.Second}
+	if t != nil {
+		args, scheme, client = append(args, "--ssl-cert", t.CertFile, "--ssl-key", t.KeyFile), "https", t.Client
+	}
+	cmd := exec.CommandContext(ctx, path, args...)
 	cmd.Stdout, cmd.Stderr = logw, logw
 	// Its own process group, so that stopping it also stops anything the
 	// pyenv shim or Python started, and nothing else.
@@ -77,12 +99,12 @@ func launch(ctx context.Context, path string, logw io.Writer) (*Server, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	s := &Server{URL: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd, exited: make(chan struct{})}
+	s := &Server{URL: fmt.Sprintf("%s://127.0.0.1:%d", scheme, port), cmd: cmd, exited: make(chan struct{})}
 	go func() {
 		s.waitErr = cmd.Wait()
 		close(s.exited)
 	}()
-	if err := proc.WaitReady(ctx, s.URL+"/moto-api/", 30*time.Second, s.exited); err != nil {
+	if err := proc.WaitReadyWith(ctx, client, s.URL+"/moto-api/", 30*time.Second, s.exited); err != nil {
 		s.Close()
 		if errors.Is(err, proc.ErrExited) {
 			err = fmt.Errorf("%w: %v", err, s.waitErr)

@@ -31,7 +31,12 @@ func FreePort() (int, error) {
 // WaitReady polls url with GET until it answers 200, the process behind it
 // exits (exited is closed; ErrExited), ctx ends or timeout passes.
 func WaitReady(ctx context.Context, url string, timeout time.Duration, exited <-chan struct{}) error {
-	client := &http.Client{Timeout: 2 * time.Second}
+	return WaitReadyWith(ctx, &http.Client{Timeout: 2 * time.Second}, url, timeout, exited)
+}
+
+// WaitReadyWith is WaitReady with a client of the caller's, for a server
+// whose certificate only that client trusts.
+func WaitReadyWith(ctx context.Context, client *http.Client, url string, timeout time.Duration, exited <-chan struct{}) error {
 	deadline := time.Now().Add(timeout)
 	for {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)

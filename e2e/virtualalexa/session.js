@@ -1,0 +1,196 @@
+// A scripted listening session against `jokebox serve`, run by
+// session_test.go with virtual-alexa, Amazon's published simulator, in
+// each locale of JOKEBOX_LOCALES, from the skill's interaction models.
+// virtual-alexa builds the requests (context, AudioPlayer state, tokens and
+// offsets) and plays the directives on its own audio player; any request it
+// refuses to make, any answer it cannot read, and any SessionEndedRequest
+// with reason ERROR (what it sends, as Alexa does, when a Play directive is
+// invalid) fails the run. Exit status 1 on any failure.
+"use strict";
+
+const path = require("path");
+const { VirtualAlexa } = require("virtual-alexa");
+
+function need(name) {
+  const v = process.env[name];
+  if (!v) {
+    throw new Error(`${name} is not set (run through go test ./e2e/virtualalexa)`);
+  }
+  return v;
+}
+
+const skillURL = need("JOKEBOX_SKILL_URL");
+const appID = need("JOKEBOX_APP_ID");
+const models = need("JOKEBOX_MODELS");
+const locales = need("JOKEBOX_LOCALES").split(",");
+const folders = need("JOKEBOX_FOLDERS").split(",");
+
+let failures = 0;
+
+function check(cond, msg) {
+  if (!cond) {
+    throw new Error(msg);
+  }
+}
+
+// token fields: jb1|version|playlist|position|flags+nonce|key
+function parseToken(tok) {
+  const f = String(tok).split("|");
+  check(f.length === 6 && f[0] === "jb1", `token ${tok} is not jokebox's`);
+  return { version: f[1], playlist: decodeURIComponent(f[2].replace(/\+/g, " ")), pos: Number(f[3]), key: decodeURIComponent(f[5].replace(/\+/g, " ")) };
+}
+
+function directives(resp) {
+  return (resp && resp.response && resp.response.directives) || [];
+}
+
+function onlyPlay(resp, behavior) {
+  const plays = directives(resp).filter((d) => d.type === "AudioPlayer.Play");
+  check(plays.length === 1, `want one Play, got ${JSON.stringify(resp.response)}`);
+  const d = plays[0];
+  check(d.playBehavior === behavior, `playBehavior ${d.playBehavior}, want ${behavior}`);
+  check(d.audioItem.stream.url.startsWith("https://"), `stream URL ${d.audioItem.stream.url} is not https`);
+  return d;
+}
+
+// playlistValue is a value of the PlaylistName slot type whose id is a
+// folder of the uploaded media, and a sample of PlayJokeIntent that names
+// a playlist, read from the model at run time.
+function playlistUtterance(model) {
+  const lm = model.interactionModel.languageModel;
+  const intent = lm.intents.find((i) => i.name === "PlayJokeIntent");
+  const slot = intent.slots.find((s) => s.name === "playlist");
+  const type = lm.types.find((t) => t.name === slot.type);
+  const value = type.values.find((v) => folders.includes(v.id));
+  check(value, `no ${slot.type} value in the ${lm.invocationName} model has the id of an uploaded folder (${folders})`);
+  const sample = intent.samples.find((s) => /\S+ \{playlist\}$/.test(s));
+  check(sample, "no PlayJokeIntent sample ends with {playlist}");
+  return { folder: value.id, utterance: sample.replace("{playlist}", value.name.value) };
+}
+
+async function session(locale) {
+  const modelFile = path.join(models, `${locale}.json`);
+  const model = require(modelFile);
+  const alexa = VirtualAlexa.Builder()
+    .applicationID(appID)
+    .interactionModelFile(modelFile)
+    .locale(locale)
+    .skillURL(skillURL)
+    .create();
+  const sent = [];
+  alexa.filter((req) => {
+    sent.push(req);
+  });
+  const player = alexa.audioPlayer();
+  const errors = () => sent.filter((r) => r.request.type === "SessionEndedRequest" && r.request.reason === "ERROR");
+
+  async function step(name, fn) {
+    const before = sent.length;
+    try {
+      await fn();
+      const errs = errors().filter((r) => sent.indexOf(r) >= before);
+      check(errs.length === 0, `virtual-alexa reported ${JSON.stringify(errs.map((r) => r.request.error))}`);
+      console.log(`ok   ${locale} ${name}`);
+    } catch (e) {
+      failures++;
+      console.log(`FAIL ${locale} ${name}: ${e && e.stack ? e.stack : e}`);
+    }
+  }
+  const playing = () => {
+    check(player.isPlaying(), `player is ${player.playerActivity()}, not playing`);
+    return parseToken(player.playing().stream.token);
+  };
+
+  let cur;
+  await step("launch", async () => {
+    const r = await alexa.launch();
+    onlyPlay(r, "REPLACE_ALL");
+    check(r.response.outputSpeech && r.response.outputSpeech.text, "launch says nothing");
+    cur = playing();
+  });
+  await step("next", async () => {
+    const r = await alexa.intend("AMAZON.NextIntent");
+    onlyPlay(r, "REPLACE_ALL");
+    const now = playing();
+    check(now.key !== cur.key, `next played ${now.key} again`);
+    cur = now;
+  });
+  await step("pause", async () => {
+    player.playbackOffset(4000);
+    const r = await alexa.intend("AMAZON.PauseIntent");
+    check(directives(r).some((d) => d.type === "AudioPlayer.Stop"), `pause: ${JSON.stringify(r.response)}`);
+    check(!player.isPlaying(), "still playing after pause");
+  });
+  await step("resume at the offset", async () => {
+    const r = await alexa.intend("AMAZON.ResumeIntent");
+    const d = onlyPlay(r, "REPLACE_ALL");
+    const now = playing();
+    check(now.key === cur.key, `resume played ${now.key}, want ${cur.key}`);
+    check(d.audioItem.stream.offsetInMilliseconds === 4000, `resume at ${d.audioItem.stream.offsetInMilliseconds} ms, want 4000`);
+  });
+  await step("previous", async () => {
+    const before = cur;
+    const r = await alexa.intend("AMAZON.PreviousIntent");
+    onlyPlay(r, "REPLACE_ALL");
+    cur = playing();
+    check(cur.key !== before.key, `previous played ${cur.key} again`);
+  });
+  await step("start over", async () => {
+    const r = await alexa.intend("AMAZON.StartOverIntent");
+    const d = onlyPlay(r, "REPLACE_ALL");
+    const now = playing();
+    check(now.key === cur.key && d.audioItem.stream.offsetInMilliseconds === 0, `start over played ${now.key} at ${d.audioItem.stream.offsetInMilliseconds}, want ${cur.key} at 0`);
+  });
+  let queued;
+  await step("nearly finished enqueues the next", async () => {
+    const tok = player.playing().stream.token;
+    const r = await player.playbackNearlyFinished();
+    const d = onlyPlay(r, "ENQUEUE");
+    check(d.audioItem.stream.expectedPreviousToken === tok, `expectedPreviousToken ${d.audioItem.stream.expectedPreviousToken}, want ${tok}`);
+    queued = d.audioItem.stream.token;
+    check(parseToken(queued).key !== cur.key, "enqueued the playing entry again");
+  });
+  await step("finished plays the queued one", async () => {
+    await player.playbackFinished();
+    check(player.playing().stream.token === queued, `playing ${player.playing().stream.token}, want the queued ${queued}`);
+    const started = sent.filter((r) => r.request.type === "AudioPlayer.PlaybackStarted").pop();
+    check(started && started.request.token === queued, "no PlaybackStarted for the queued stream");
+    cur = playing();
+  });
+  await step("stop", async () => {
+    const r = await alexa.intend("AMAZON.StopIntent");
+    check(directives(r).some((d) => d.type === "AudioPlayer.Stop"), `stop: ${JSON.stringify(r.response)}`);
+    check(!player.isPlaying(), "still playing after stop");
+  });
+  await step("help", async () => {
+    const r = await alexa.intend("AMAZON.HelpIntent");
+    check(r.response.outputSpeech && r.response.outputSpeech.text, "help says nothing");
+    check(r.response.shouldEndSession === false, "help ends the session");
+    check(directives(r).length === 0, "help plays something");
+  });
+  await step("a playlist by name", async () => {
+    const { folder, utterance } = playlistUtterance(model);
+    const r = await alexa.utter(utterance);
+    const req = sent.filter((x) => x.request.type === "IntentRequest").pop();
+    check(req.request.intent && req.request.intent.name === "PlayJokeIntent", `"${utterance}" resolved to ${JSON.stringify(req.request.intent)}`);
+    onlyPlay(r, "REPLACE_ALL");
+    const now = playing();
+    check(now.playlist === folder, `"${utterance}" played from playlist "${now.playlist}", want "${folder}"`);
+    console.log(`     ${locale} said "${utterance}": played ${now.key}`);
+  });
+  await step("no errors from virtual-alexa", async () => {
+    check(errors().length === 0, `errors: ${JSON.stringify(errors().map((r) => r.request.error))}`);
+    check(sent.length >= 12, `only ${sent.length} requests sent`);
+  });
+}
+
+(async () => {
+  for (const locale of locales) {
+    await session(locale);
+  }
+  console.log(failures === 0 ? "virtual-alexa session: all steps passed" : `virtual-alexa session: ${failures} steps failed`);
+  process.exit(failures === 0 ? 0 : 1);
+})().catch((e) => {
+  console.log(`FAIL: ${e && e.stack ? e.stack : e}`);
+  process.exit(1);
+});
