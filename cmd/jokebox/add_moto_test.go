@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -76,7 +77,7 @@ func TestMotoAdd(t *testing.T) {
 		"chistes/Canción año.mp3": "rate128.mp3",
 		"chistes/notas.mp3":       "text.mp3",
 	})
-	out, err := jokeboxErr(t, "add", "--wait", "0", filepath.Join(dir, "chistes"))
+	out, err := jokeboxErr(t, "add", "--wait", "1s", filepath.Join(dir, "chistes"))
 	t.Logf("first run:\n%s", out)
 	if err == nil || !strings.Contains(err.Error(), "1 of 5") {
 		t.Errorf("add returned %v; want 1 of 5 failed", err)
@@ -88,6 +89,8 @@ func TestMotoAdd(t *testing.T) {
 		"plays as is        " + filepath.Join(dir, "chistes", "Canción año.mp3") + " → Canción año.mp3",
 		"cannot be used     " + filepath.Join(dir, "chistes", "notas.mp3") + ": not an MP3 stream; ffmpeg cannot decode it",
 		"added 4, converted 3, normalized 0, skipped 0 (already there), failed 1",
+		// No notifications here: the indexer does not run until reindex.
+		"the indexer has not published 4 of 4 file(s) after 1s",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("add output lacks %q", want)
@@ -236,5 +239,44 @@ func TestDevMediaPreparer(t *testing.T) {
 	var out bytes.Buffer
 	if prepare, err := mediaPreparer(c, &out, false); prepare != nil || err != nil || !strings.Contains(out.String(), "convert   off") {
 		t.Errorf("without ffmpeg: hook %v, %v, said %q; want none, and a line saying so", prepare != nil, err, out.String())
+	}
+}
+
+// TestMotoAddMultipart uploads a 17 MB MP3 (above the transfer manager's
+// 16 MiB threshold) in parts, which the indexer accepts, and skips it on
+// the second run.
+func TestMotoAddMultipart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs moto_server; skipped with -short")
+	}
+	s3c := motoBucket(t, "big")
+	one, err := os.ReadFile("../../testdata/audio/rate320.mp3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := bytes.Repeat(one, 17<<20/len(one)+1) // MP3 files concatenated are an MP3 stream
+	p := filepath.Join(t.TempDir(), "largo.mp3")
+	if err := os.WriteFile(p, big, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("JOKEBOX_FFMPEG", filepath.Join(t.TempDir(), "none")) // plays as is: no ffmpeg needed
+	out, err := jokeboxErr(t, "add", "--wait", "0", p)
+	if err != nil || !strings.Contains(out, "added 1,") {
+		t.Fatalf("add: %v\n%s", err, out)
+	}
+	head, err := s3c.HeadObject(t.Context(), &s3.HeadObjectInput{Bucket: aws.String("big"), Key: aws.String("largo.mp3")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if etag := aws.ToString(head.ETag); !regexp.MustCompile(`-[0-9]+"?$`).MatchString(etag) || aws.ToInt64(head.ContentLength) != int64(len(big)) {
+		t.Errorf("largo.mp3: ETag %s, %d bytes; want a multipart ETag and %d bytes", etag, aws.ToInt64(head.ContentLength), len(big))
+	}
+	jokebox(t, "reindex")
+	if _, playable, _ := manifestKeys(t); !slices.Equal(playable, []string{"largo.mp3"}) {
+		t.Errorf("manifest holds %v; want largo.mp3", playable)
+	}
+	out, err = jokeboxErr(t, "add", "--wait", "5s", p)
+	if err != nil || !strings.Contains(out, "added 0, converted 0, normalized 0, skipped 1") || !strings.Contains(out, "includes all 1 file(s)") {
+		t.Errorf("second add: %v\n%s", err, out)
 	}
 }

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 )
 
 // TestAddBadInput: zero-byte files, missing files and names that cannot be
@@ -53,5 +56,32 @@ func TestParseBitrate(t *testing.T) {
 		if got != want || (err != nil) != (want == 0) {
 			t.Errorf("parseBitrate(%q) = %d, %v; want %d", in, got, err, want)
 		}
+	}
+}
+
+// TestProgress draws the terminal bar and the plain lines.
+func TestProgress(t *testing.T) {
+	var term bytes.Buffer
+	p := newProgress(&term, 2, 3000)
+	p.terminal = true
+	p.start("chistes/uno.mp3")
+	p.OnObjectBytesTransferred(t.Context(), &transfermanager.ObjectBytesTransferredEvent{BytesTransferred: 1000, TotalBytes: 1000})
+	p.done("chistes/uno.mp3", 1000, nil)
+	p.start("chistes/dos.mp3")
+	p.done("chistes/dos.mp3", 2000, nil)
+	p.finish()
+	last := term.String()[strings.LastIndex(term.String(), "\r")+1:]
+	for _, want := range []string{"[========================]", "2/2 files", "3.0 KB/3.0 KB", "/s", "0s left"} {
+		if !strings.Contains(last, want) {
+			t.Errorf("last terminal line %q lacks %q", last, want)
+		}
+	}
+	var plain bytes.Buffer
+	p = newProgress(&plain, 1, 1000)
+	p.start("a.mp3")
+	p.done("a.mp3", 1000, nil)
+	p.finish()
+	if got, want := plain.String(), "uploaded a.mp3 (1/1 files, 1.0 KB of 1.0 KB)\n"; got != want {
+		t.Errorf("plain progress %q; want %q", got, want)
 	}
 }

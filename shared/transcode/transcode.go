@@ -28,6 +28,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // EnvFFmpeg is the environment variable that names the ffmpeg binary; when
@@ -109,6 +110,12 @@ func (f *FFmpeg) Measure(ctx context.Context, path string) (Measurement, error) 
 	if err != nil {
 		return Measurement{}, fmt.Errorf("%w: %s", ErrUndecodable, strings.TrimPrefix(reason(stderr, err), path+": "))
 	}
+	return parseSummary(stderr)
+}
+
+// parseSummary reads ebur128's summary and the input's title tag from
+// ffmpeg's stderr.
+func parseSummary(stderr string) (Measurement, error) {
 	var m Measurement
 	ok := false
 	if s := reIntegrated.FindAllStringSubmatch(stderr, -1); len(s) > 0 {
@@ -127,7 +134,12 @@ func (f *FFmpeg) Measure(ctx context.Context, path string) (Measurement, error) 
 	// the output part starts at "Stream mapping".
 	input, _, _ := strings.Cut(stderr, "Stream mapping:")
 	if t := reTitle.FindStringSubmatch(input); t != nil {
-		m.Title = strings.TrimSpace(t[1])
+		m.Title = strings.TrimSpace(strings.Map(func(r rune) rune {
+			if unicode.IsControl(r) {
+				return ' '
+			}
+			return r
+		}, t[1]))
 	}
 	return m, nil
 }
