@@ -167,59 +167,6 @@ func TestBrowserSimulator(t *testing.T) {
 
 }
 
-func TestBrowserUnderstands(t *testing.T) {
-	st := startStack(t, nil)
-	ctx := browser(t)
-	if err := chromedp.Do(ctx, chromedp.Navigate(st.URL), chromedp.WaitVisible(chromedp.ID("btn-open"))); err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		locale, text, intent, playlist string
-	}{
-		{"es-ES", "abre chistes", "", ""},
-		{"es-ES", "pon animales", "PlayJokeIntent", "animales"},
-		{"es-ES", "Alexa, ponme la lista de cuentos cortos", "PlayJokeIntent", "cuentos cortos"},
-		{"es-MX", "cuéntame un chiste", "PlayJokeIntent", ""},
-		{"es-ES", "pon un chiste", "PlayJokeIntent", ""},
-		{"es-ES", "pon chistes para niños", "PlayJokeIntent", "chistes para niños"},
-		{"es-ES", "pausa", "AMAZON.PauseIntent", ""},
-		{"es-US", "continúa", "AMAZON.ResumeIntent", ""},
-		{"es-ES", "siguiente", "AMAZON.NextIntent", ""},
-		{"es-ES", "anterior", "AMAZON.PreviousIntent", ""},
-		{"es-ES", "empieza de nuevo", "AMAZON.StartOverIntent", ""},
-		{"es-ES", "para", "AMAZON.StopIntent", ""},
-		{"es-ES", "ayuda", "AMAZON.HelpIntent", ""},
-		{"es-ES", "¿qué hora es?", "AMAZON.FallbackIntent", ""},
-		{"en-US", "open jokebox", "", ""},
-		{"en-US", "play animals", "PlayJokeIntent", "animals"},
-		{"en-GB", "play the animals playlist", "PlayJokeIntent", "animals"},
-		{"en-US", "tell me a joke", "PlayJokeIntent", ""},
-		{"en-US", "pause", "AMAZON.PauseIntent", ""},
-		{"en-US", "resume", "AMAZON.ResumeIntent", ""},
-		{"en-US", "start over", "AMAZON.StartOverIntent", ""},
-		{"en-US", "shuffle", "AMAZON.ShuffleOnIntent", ""},
-		{"en-US", "loop", "AMAZON.LoopOnIntent", ""},
-		{"en-US", "stop", "AMAZON.StopIntent", ""},
-		{"en-US", "what is the weather", "AMAZON.FallbackIntent", ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.locale+" "+tt.text, func(t *testing.T) {
-			type understood struct {
-				Launch bool
-				Intent string
-				Slots  struct{ Playlist string }
-			}
-			got, err := chromedp.Run(ctx, chromedp.Evaluate[understood](`window.jokebox.understand(`+jsString(tt.text)+`, `+jsString(tt.locale)+`)`))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if tt.intent == "" && !got.Launch || tt.intent != "" && (got.Intent != tt.intent || got.Slots.Playlist != tt.playlist) {
-				t.Errorf("understand(%q, %s) = %+v; want intent %q playlist %q (launch when empty)", tt.text, tt.locale, got, tt.intent, tt.playlist)
-			}
-		})
-	}
-}
-
 func jsString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)

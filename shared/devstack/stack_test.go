@@ -20,7 +20,9 @@ import (
 	"github.com/jokebox/jokebox/shared/devstack"
 	"github.com/jokebox/jokebox/shared/index"
 	"github.com/jokebox/jokebox/shared/skill"
+	"github.com/jokebox/jokebox/shared/spoken"
 	"github.com/jokebox/jokebox/shared/store"
+	skillpackage "github.com/jokebox/jokebox/skill-package"
 )
 
 // Interfaces the production pieces must satisfy for `jokebox dev`.
@@ -61,7 +63,11 @@ func startStack(t *testing.T, media map[string]string) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sk, err := skill.New(st, signer, skill.Config{SkillID: testSkillID, Continuous: true, ManifestTTL: 0}, log)
+	playlists, err := spoken.ParseOverrides(skillpackage.Overrides())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sk, err := skill.New(st, signer, skill.Config{SkillID: testSkillID, Continuous: true, ManifestTTL: 0, Playlists: playlists}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +102,7 @@ func startStack(t *testing.T, media map[string]string) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h)
+	srv := httptest.NewServer(devstack.WithModels(h, info))
 	t.Cleanup(srv.Close)
 	return &stack{URL: srv.URL, Media: dir, Syncer: sy}
 }

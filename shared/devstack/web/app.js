@@ -586,64 +586,6 @@
     log.scrollTop = log.scrollHeight;
   }
 
-  // ---- understanding free text ---------------------------------------------
-
-  // Each rule maps an utterance to an intent; the first match wins. A rule
-  // with a playlist group fills the PlayJokeIntent's playlist slot.
-  const rules = {
-    es: [
-      [/^(abre|abrir|inicia|iniciar|lanza)\b/, "launch"],
-      [/^(?:pon|ponme|p[oó]nme|reproduce|toca|escuchar|quiero o[ií]r)\s+(?:(?:la lista de|la lista|los chistes de|chistes de|un chiste de|los|las|el|la)\s+)*(.+)$/, "PlayJokeIntent"],
-      [/\b(desde el principio|empieza de nuevo|vuelve a empezar|reinicia)\b/, "AMAZON.StartOverIntent"],
-      [/\b(pausa|pausar|pausa la)\b/, "AMAZON.PauseIntent"],
-      [/\b(contin[uú]a|continuar|reanuda|reanudar|sigue|seguir)\b/, "AMAZON.ResumeIntent"],
-      [/\b(siguiente|pr[oó]ximo|salta|saltar|otro chiste|otra)\b/, "AMAZON.NextIntent"],
-      [/\b(anterior|atr[aá]s|previo)\b/, "AMAZON.PreviousIntent"],
-      [/\b(repite|repetir)\b/, "AMAZON.RepeatIntent"],
-      [/\b(bucle|en bucle|repetir todo)\b/, "AMAZON.LoopOnIntent"],
-      [/\b(aleatorio|mezcla|baraja)\b/, "AMAZON.ShuffleOnIntent"],
-      [/\b(cancela|cancelar)\b/, "AMAZON.CancelIntent"],
-      [/\b(para|parar|det[eé]n|detener|basta|stop|c[aá]llate)\b/, "AMAZON.StopIntent"],
-      [/\b(ayuda|qu[eé] puedo decir)\b/, "AMAZON.HelpIntent"],
-      [/\b(inicio|pantalla de inicio)\b/, "AMAZON.NavigateHomeIntent"],
-      [/\b(chiste|chistes|cu[eé]ntame)\b/, "PlayJokeIntent"],
-    ],
-    en: [
-      [/^(open|launch|start jokebox)\b/, "launch"],
-      [/^(?:play|put on|listen to)\s+(?:(?:the|some|jokes about|jokes from|playlist)\s+)*(.+?)(?:\s+(?:playlist|jokes))?$/, "PlayJokeIntent"],
-      [/\b(start over|restart|from the beginning)\b/, "AMAZON.StartOverIntent"],
-      [/\bpause\b/, "AMAZON.PauseIntent"],
-      [/\b(resume|continue|carry on|unpause)\b/, "AMAZON.ResumeIntent"],
-      [/\b(next|skip|another one)\b/, "AMAZON.NextIntent"],
-      [/\b(previous|go back|back)\b/, "AMAZON.PreviousIntent"],
-      [/\b(loop|loop on)\b/, "AMAZON.LoopOnIntent"],
-      [/\brepeat\b/, "AMAZON.RepeatIntent"],
-      [/\b(shuffle)\b/, "AMAZON.ShuffleOnIntent"],
-      [/\bcancel\b/, "AMAZON.CancelIntent"],
-      [/\b(stop|shut up|quiet)\b/, "AMAZON.StopIntent"],
-      [/\b(help|what can i say)\b/, "AMAZON.HelpIntent"],
-      [/\b(home|go home)\b/, "AMAZON.NavigateHomeIntent"],
-      [/\b(joke|jokes|tell me)\b/, "PlayJokeIntent"],
-    ],
-  };
-
-  // understand returns {launch: true} or {intent, slots} for an utterance.
-  function understand(text, loc) {
-    const t = text.trim().toLowerCase().replace(/^(alexa|echo)[, ]+/, "").replace(/[.!?¿¡]+$/g, "").replace(/^[¿¡]/, "");
-    for (const [re, name] of rules[loc.slice(0, 2)] || rules.en) {
-      const m = t.match(re);
-      if (!m) continue;
-      if (name === "launch") return { launch: true };
-      if (name === "PlayJokeIntent" && m[1] !== undefined && re.source.startsWith("^(?:")) {
-        const playlist = m[1].trim();
-        if (/^(un chiste|unos chistes|algo|a joke|some jokes|something)$/.test(playlist)) return { intent: name };
-        return { intent: name, slots: { playlist } };
-      }
-      return { intent: name };
-    }
-    return { intent: "AMAZON.FallbackIntent" };
-  }
-
   // ---- user actions --------------------------------------------------------
 
   function launch() {
@@ -653,10 +595,17 @@
   function intent(name, slots) {
     return send(intentBody(name, slots), true);
   }
-  function utter(text) {
-    const u = understand(text, locale());
-    $("hint").textContent = `“${text}” → ` + (u.launch ? "LaunchRequest" : u.intent + (u.slots ? ` {playlist: "${u.slots.playlist}"}` : ""));
-    return u.launch ? launch() : intent(u.intent, u.slots);
+  // utter sends what the interaction model of the locale makes of text
+  // (nlu.js), with the intent, slots and entity resolution it picked.
+  async function utter(text) {
+    let u;
+    try {
+      u = await window.JokeboxNLU.understand(text, locale());
+    } catch (e) {
+      return fail(String(e));
+    }
+    $("hint").textContent = window.JokeboxNLU.describe(text, u);
+    return u.launch ? launch() : send({ type: "IntentRequest", dialogState: "COMPLETED", intent: { name: u.intent, confirmationStatus: "NONE", slots: u.slots } }, true);
   }
   function device(cmd) {
     return send({ type: `PlaybackController.${cmd}CommandIssued` }, false);
@@ -768,7 +717,7 @@
     log: () => logEntries.slice(),
     history: () => state.history.map((e) => ({ id: e.id, auto: e.auto, type: e.req.request.type, status: e.status })),
     selected: () => (state.selected ? state.selected.id : 0),
-    understand,
+    understand: (text, loc) => window.JokeboxNLU.understand(text, loc),
     utter,
     launch,
     intent,

@@ -1,0 +1,237 @@
+package devstack_test
+
+import (
+	"encoding/json"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/jokebox/jokebox/shared/skillpkg"
+)
+
+// sampleMedia maps every file of the repository's sample media to itself,
+// for startStack.
+func sampleMedia(t *testing.T) map[string]string {
+	t.Helper()
+	root := filepath.Join("..", "..", "media")
+	media := map[string]string{}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(root, p)
+		media[filepath.ToSlash(rel)] = p
+		return err
+	})
+	if err != nil || len(media) == 0 {
+		t.Fatalf("sample media: %d files, %v", len(media), err)
+	}
+	return media
+}
+
+// understood is what window.jokebox.understand returns.
+type understood struct {
+	Launch bool   `json:"launch"`
+	Intent string `json:"intent"`
+	Sample string `json:"sample"`
+	Slots  map[string]struct {
+		Value       string `json:"value"`
+		Resolutions *struct {
+			ResolutionsPerAuthority []struct {
+				Status struct{ Code string } `json:"status"`
+				Values []struct {
+					Value struct{ ID string } `json:"value"`
+				} `json:"values"`
+			} `json:"resolutionsPerAuthority"`
+		} `json:"resolutions"`
+	} `json:"slots"`
+}
+
+// resolvedID is the playlist slot's entity-resolution id, or "".
+func (u understood) resolvedID() string {
+	s := u.Slots["playlist"]
+	if s.Resolutions == nil || len(s.Resolutions.ResolutionsPerAuthority) == 0 || len(s.Resolutions.ResolutionsPerAuthority[0].Values) == 0 {
+		return ""
+	}
+	return s.Resolutions.ResolutionsPerAuthority[0].Values[0].Value.ID
+}
+
+// TestBrowserUnderstands: the page matches typed text against the
+// interaction model the dev server builds for the indexed folders: sample
+// utterances, slots and the playlist values with their synonyms.
+func TestBrowserUnderstands(t *testing.T) {
+	st := startStack(t, sampleMedia(t))
+	ctx := browser(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(st.URL), chromedp.WaitVisible(chromedp.ID("btn-open"))); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		locale, text, intent, value, id string
+	}{
+		{"es-ES", "abre caja de chistes", "", "", ""},
+		{"es-ES", "pon animales", "PlayJokeIntent", "animales", "animales"},
+		{"es-ES", "Alexa, pon sonidos de animales", "PlayJokeIntent", "sonidos de animales", "animales"},
+		{"es-ES", "ponme bichos", "PlayJokeIntent", "bichos", "animales"},
+		{"es-ES", "pon chistes en inglés", "PlayJokeIntent", "chistes en inglés", "jokes"},
+		{"es-ES", "pon chistes en ingles", "PlayJokeIntent", "chistes en ingles", "jokes"},
+		{"es-ES", "pon el animal", "PlayJokeIntent", "el animal", ""},
+		{"es-ES", "pon dinosaurios", "PlayJokeIntent", "dinosaurios", ""},
+		{"es-ES", "animales", "PlayJokeIntent", "animales", "animales"},
+		{"es-ES", "pide a caja de chistes que ponga animales", "PlayJokeIntent", "animales", "animales"},
+		{"es-MX", "cuéntame un chiste", "PlayJokeIntent", "", ""},
+		{"es-ES", "pon un chiste", "PlayJokeIntent", "", ""},
+		{"es-ES", "qué listas tienes", "ListPlaylistsIntent", "", ""},
+		{"es-ES", "pausa", "AMAZON.PauseIntent", "", ""},
+		{"es-US", "continúa", "AMAZON.ResumeIntent", "", ""},
+		{"es-ES", "siguiente", "AMAZON.NextIntent", "", ""},
+		{"es-ES", "para", "AMAZON.StopIntent", "", ""},
+		{"es-ES", "¿qué hora es?", "AMAZON.FallbackIntent", "", ""},
+		{"es-ES", "dinosaurios", "AMAZON.FallbackIntent", "", ""},
+		{"en-US", "open joke box", "", "", ""},
+		{"en-US", "play animals", "PlayJokeIntent", "animals", "animales"},
+		{"en-GB", "play the animal sounds playlist", "PlayJokeIntent", "animal sounds", "animales"},
+		{"en-US", "ask joke box to play jokes", "PlayJokeIntent", "jokes", "jokes"},
+		{"en-US", "play spanish jokes", "PlayJokeIntent", "spanish jokes", "chistes"},
+		{"en-US", "play chistes", "PlayJokeIntent", "chistes", "chistes"},
+		{"en-US", "tell me a joke", "PlayJokeIntent", "", ""},
+		{"en-US", "what can i listen to", "ListPlaylistsIntent", "", ""},
+		{"en-US", "start over", "AMAZON.StartOverIntent", "", ""},
+		{"en-US", "stop", "AMAZON.StopIntent", "", ""},
+		{"en-US", "what is the weather", "AMAZON.FallbackIntent", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.locale+" "+tt.text, func(t *testing.T) {
+			got, err := chromedp.Run(ctx, chromedp.Evaluate[understood](`window.jokebox.understand(`+jsString(tt.text)+`, `+jsString(tt.locale)+`)`, chromedp.EvalAwaitPromise))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.intent == "" {
+				if !got.Launch {
+					t.Errorf("understand(%q, %s) = %+v; want a launch", tt.text, tt.locale, got)
+				}
+				return
+			}
+			if got.Intent != tt.intent || got.Slots["playlist"].Value != tt.value || got.resolvedID() != tt.id {
+				t.Errorf("understand(%q, %s) = %s {playlist %q, id %q} by sample %q; want %s {playlist %q, id %q}",
+					tt.text, tt.locale, got.Intent, got.Slots["playlist"].Value, got.resolvedID(), got.Sample, tt.intent, tt.value, tt.id)
+			}
+		})
+	}
+}
+
+// readmeExamples are the README's utterances for the simulator; the test
+// checks that the README still says each of them.
+var readmeExamples = []string{"pon animales", "pausa", "siguiente", "tell me a joke"}
+
+// folderOf is the top-level folder of the key a presigned URL points at.
+func folderOf(t *testing.T, raw string) string {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatalf("stream URL %q: %v", raw, err)
+	}
+	parts := strings.SplitN(strings.TrimPrefix(u.Path, "/"+testBucket+"/"), "/", 2)
+	if len(parts) < 2 {
+		return ""
+	}
+	return parts[0]
+}
+
+// TestBrowserReadmeExamples types each example of the README and of
+// skill.json's example phrases, in Spanish and English, into the simulator
+// running on the sample media, and checks that it plays from the right
+// folder: a named folder, or one in the device's language.
+func TestBrowserReadmeExamples(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(strings.Fields(string(readme)), " ")
+	for _, e := range readmeExamples {
+		if !strings.Contains(text, `"`+e+`"`) {
+			t.Errorf("the README no longer says %q; update readmeExamples", e)
+		}
+	}
+	pkg, err := skillpkg.Load(filepath.Join("..", "..", "skill-package"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spanish, english := []string{"animales", "chistes"}, []string{"jokes"}
+	type step struct {
+		text    string
+		folders []string // where it must play from; nil: it must pause
+	}
+	byLocale := map[string][]step{
+		"es-ES": {
+			{"Alexa, abre caja de chistes", spanish},
+			{"pon animales", []string{"animales"}},
+			{"siguiente", []string{"animales"}},
+			{"pausa", nil},
+			{"qué listas tienes", nil},
+			{"chistes", []string{"chistes"}},
+			{"pon chistes en inglés", english},
+		},
+		"en-US": {
+			{"Alexa, open joke box", english},
+			{"tell me a joke", english},
+			{"play animals", []string{"animales"}},
+			{"pause", nil},
+		},
+	}
+	for locale, steps := range map[string][]string{"es-ES": pkg.Skill.Manifest.PublishingInformation.Locales["es-ES"].ExamplePhrases, "en-US": pkg.Skill.Manifest.PublishingInformation.Locales["en-US"].ExamplePhrases} {
+		for _, phrase := range steps {
+			want := spanish
+			if locale == "en-US" {
+				want = english
+			}
+			if strings.Contains(phrase, "animal") {
+				want = []string{"animales"}
+			}
+			byLocale[locale] = append(byLocale[locale], step{phrase, want})
+		}
+	}
+
+	st := startStack(t, sampleMedia(t))
+	ctx := browser(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(st.URL), chromedp.WaitVisible(chromedp.ID("btn-open"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[any](`window.jokebox.setSpeak(false)`)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the page to read /api/info", 5*time.Second, func(s playerState) bool { return s.Ready && len(s.Playlists) == 3 })
+	for _, locale := range []string{"es-ES", "en-US"} {
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[any](`document.getElementById("locale").value = `+jsString(locale))); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range byLocale[locale] {
+			before := state(t, ctx)
+			if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("utterance"), s.text+"\r")); err != nil {
+				t.Fatal(err)
+			}
+			if s.folders == nil {
+				waitFor(t, ctx, locale+" "+s.text+": an answer", 10*time.Second, func(p playerState) bool { return p.Requests > before.Requests })
+				continue
+			}
+			now := waitFor(t, ctx, locale+" "+s.text+": a new stream", 10*time.Second, func(p playerState) bool {
+				return p.Requests > before.Requests && p.Src != before.Src && p.Src != ""
+			})
+			if f := folderOf(t, now.Src); !slices.Contains(s.folders, f) {
+				t.Errorf("%s %q played %q from folder %q; want one of %q", locale, s.text, now.Title, f, s.folders)
+			} else {
+				t.Logf("%s %q → %s/%s", locale, s.text, f, now.Title)
+			}
+		}
+	}
+	if s := state(t, ctx); s.Errors != 0 {
+		log, _ := chromedp.Run(ctx, chromedp.Evaluate[json.RawMessage](`window.jokebox.log()`))
+		t.Errorf("the page logged %d errors: %s", s.Errors, log)
+	}
+}
