@@ -130,18 +130,17 @@ func TestBrowserUnderstands(t *testing.T) {
 // checks that the README still says each of them.
 var readmeExamples = []string{"pon animales", "pausa", "siguiente", "tell me a joke"}
 
-// folderOf is the top-level folder of the key a presigned URL points at.
-func folderOf(t *testing.T, raw string) string {
+// folderOf is the top-level folder of the key a stream token names (its
+// last field, query-escaped).
+func folderOf(t *testing.T, token string) string {
 	t.Helper()
-	u, err := url.Parse(raw)
+	f := strings.Split(token, "|")
+	key, err := url.QueryUnescape(f[len(f)-1])
 	if err != nil {
-		t.Fatalf("stream URL %q: %v", raw, err)
+		t.Fatalf("token %q: %v", token, err)
 	}
-	parts := strings.SplitN(strings.TrimPrefix(u.Path, "/"+testBucket+"/"), "/", 2)
-	if len(parts) < 2 {
-		return ""
-	}
-	return parts[0]
+	folder, _, _ := strings.Cut(key, "/")
+	return folder
 }
 
 // TestBrowserReadmeExamples types each example of the README and of
@@ -165,36 +164,37 @@ func TestBrowserReadmeExamples(t *testing.T) {
 	}
 	spanish, english := []string{"animales", "chistes"}, []string{"jokes"}
 	type step struct {
-		text    string
-		folders []string // where it must play from; nil: it must pause
+		text     string
+		folders  []string // where it must play from; nil: no new stream
+		playlist string   // the playlist of the new stream's token ("" the library)
 	}
 	byLocale := map[string][]step{
 		"es-ES": {
-			{"Alexa, abre caja de chistes", spanish},
-			{"pon animales", []string{"animales"}},
-			{"siguiente", []string{"animales"}},
-			{"pausa", nil},
-			{"qué listas tienes", nil},
-			{"chistes", []string{"chistes"}},
-			{"pon chistes en inglés", english},
+			{"Alexa, abre caja de chistes", spanish, ""},
+			{"pon animales", []string{"animales"}, "animales"},
+			{"siguiente", []string{"animales"}, "animales"},
+			{"pausa", nil, ""},
+			{"qué listas tienes", nil, ""},
+			{"chistes", []string{"chistes"}, "chistes"},
+			{"pon chistes en inglés", english, "jokes"},
 		},
 		"en-US": {
-			{"Alexa, open joke box", english},
-			{"tell me a joke", english},
-			{"play animals", []string{"animales"}},
-			{"pause", nil},
+			{"Alexa, open joke box", english, ""},
+			{"tell me a joke", english, ""},
+			{"play animals", []string{"animales"}, "animales"},
+			{"pause", nil, ""},
 		},
 	}
 	for locale, steps := range map[string][]string{"es-ES": pkg.Skill.Manifest.PublishingInformation.Locales["es-ES"].ExamplePhrases, "en-US": pkg.Skill.Manifest.PublishingInformation.Locales["en-US"].ExamplePhrases} {
 		for _, phrase := range steps {
-			want := spanish
+			want, playlist := spanish, ""
 			if locale == "en-US" {
 				want = english
 			}
 			if strings.Contains(phrase, "animal") {
-				want = []string{"animales"}
+				want, playlist = []string{"animales"}, "animales"
 			}
-			byLocale[locale] = append(byLocale[locale], step{phrase, want})
+			byLocale[locale] = append(byLocale[locale], step{phrase, want, playlist})
 		}
 	}
 
@@ -212,6 +212,24 @@ func TestBrowserReadmeExamples(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, s := range byLocale[locale] {
+			if s.folders != nil && s.playlist == "" {
+				// A library play: stop first, so that no queued stream
+				// of the library starts meanwhile and passes for it.
+				// A stream that ends while Stop is on its way starts the
+				// queued one: stop again until nothing plays.
+				for try := 0; ; try++ {
+					if _, err := chromedp.Run(ctx, chromedp.Evaluate[any](`window.jokebox.intent("AMAZON.StopIntent")`, chromedp.EvalAwaitPromise)); err != nil {
+						t.Fatal(err)
+					}
+					time.Sleep(300 * time.Millisecond)
+					if p := state(t, ctx); p.Paused && len(p.Queue) == 0 {
+						break
+					}
+					if try == 5 {
+						t.Fatalf("still playing after %d stops: %+v", try+1, state(t, ctx))
+					}
+				}
+			}
 			before := state(t, ctx)
 			if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("utterance"), s.text+"\r")); err != nil {
 				t.Fatal(err)
@@ -220,10 +238,13 @@ func TestBrowserReadmeExamples(t *testing.T) {
 				waitFor(t, ctx, locale+" "+s.text+": an answer", 10*time.Second, func(p playerState) bool { return p.Requests > before.Requests })
 				continue
 			}
-			now := waitFor(t, ctx, locale+" "+s.text+": a new stream", 10*time.Second, func(p playerState) bool {
-				return p.Requests > before.Requests && p.Src != before.Src && p.Src != ""
+			// Continuous play may start a queued stream meanwhile: wait for
+			// one of the asked-for playlist (the token's third field).
+			now := waitFor(t, ctx, locale+" "+s.text+": a new stream of playlist "+s.playlist, 10*time.Second, func(p playerState) bool {
+				f := strings.Split(p.Token, "|")
+				return p.Requests > before.Requests && p.Token != before.Token && len(f) > 2 && f[2] == s.playlist
 			})
-			if f := folderOf(t, now.Src); !slices.Contains(s.folders, f) {
+			if f := folderOf(t, now.Token); !slices.Contains(s.folders, f) {
 				t.Errorf("%s %q played %q from folder %q; want one of %q", locale, s.text, now.Title, f, s.folders)
 			} else {
 				t.Logf("%s %q → %s/%s", locale, s.text, f, now.Title)

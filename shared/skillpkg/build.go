@@ -56,11 +56,33 @@ func Build(pkg *Package, folders []string, o *spoken.Overrides) (*Package, []Ski
 		skipped = append(skipped, sk...)
 		types := slices.DeleteFunc(slices.Clone(lm.Types), func(t SlotType) bool { return t.Name == PlaylistType })
 		lm.Types = append(types, SlotType{Name: PlaylistType, Values: values})
-		lm.Intents = slices.Clone(lm.Intents)
+		lm.Intents = withoutPlaylistNames(lm.Intents, values)
 		m.InteractionModel.LanguageModel = lm
 		out.Models[locale] = m
 	}
 	return out, skipped
+}
+
+// withoutPlaylistNames drops the sample utterances without slots that are
+// exactly a playlist's name or synonym ("chistes" meaning "any joke" when
+// a folder is called chistes): with a folder of that name, saying it must
+// play the folder, which the "{playlist}" sample gives.
+func withoutPlaylistNames(intents []Intent, values []SlotValue) []Intent {
+	names := map[string]bool{}
+	for _, v := range values {
+		names[normalizeUtterance(v.Name.Value)] = true
+		for _, s := range v.Name.Synonyms {
+			names[normalizeUtterance(s)] = true
+		}
+	}
+	out := make([]Intent, len(intents))
+	for i, in := range intents {
+		in.Samples = slices.DeleteFunc(slices.Clone(in.Samples), func(s string) bool {
+			return !strings.Contains(s, "{") && names[normalizeUtterance(s)]
+		})
+		out[i] = in
+	}
+	return out
 }
 
 // otherValues counts the values and synonyms of the model's other custom

@@ -73,6 +73,26 @@ func TestBuild(t *testing.T) {
 	}
 }
 
+func TestBuildDropsSamplesThatNameAFolder(t *testing.T) {
+	pkg := realPackage(t)
+	samples := func(p *Package, locale string) []string {
+		return p.Models[locale].InteractionModel.LanguageModel.Intents[0].Samples
+	}
+	if !slices.Contains(samples(pkg, "es-ES"), "un chiste") {
+		t.Fatal("the es-ES model has no sample \"un chiste\"")
+	}
+	built, _ := Build(pkg, []string{"un chiste", "otra"}, nil)
+	if slices.Contains(samples(built, "es-ES"), "un chiste") {
+		t.Error("es-ES keeps the sample \"un chiste\" although a folder is called so")
+	}
+	if !slices.Contains(samples(pkg, "es-ES"), "un chiste") {
+		t.Error("Build changed its input's samples")
+	}
+	if got, want := len(samples(built, "en-US")), len(samples(pkg, "en-US")); got != want {
+		t.Errorf("en-US has %d samples; want %d", got, want)
+	}
+}
+
 func TestBuildAccentSynonyms(t *testing.T) {
 	built, _ := Build(realPackage(t), []string{"Canción de Cuna"}, nil)
 	got := playlistType(t, built, "es-MX")["Canción de Cuna"]
