@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/jokebox/jokebox/internal/retry"
 )
 
 // Validation statuses (v1.skill.validations.ValidationsApiResponseStatus).
@@ -235,31 +237,49 @@ func (c *Client) Submit(ctx context.Context, skillID, method string) (*Certifica
 	if maxAttempts <= 0 {
 		maxAttempts = 5
 	}
-	for attempt := 1; ; attempt++ {
+	var accepted *Certification
+	policy := retry.Policy{
+		Attempts: maxAttempts,
+		Backoff:  c.retryBackoff(),
+		Retryable: func(err error) bool {
+			var maybe *errMaybeApplied
+			return errors.As(err, &maybe)
+		},
+		OnRetry: func(ctx context.Context, attempt int, wait time.Duration, err error) {
+			c.logger().DebugContext(ctx, "smapi submit retry: no new certification listed", "skillId", skillID, "attempt", attempt, "wait", wait, "err", err)
+		},
+		Sleep: c.wait,
+	}
+	attempts := 0
+	err = policy.Do(ctx, func(ctx context.Context, attempt int) error {
+		attempts = attempt
 		_, err := c.send(ctx, http.MethodPost, skillPath(skillID, "submit"), body, false)
-		if err == nil {
-			break
-		}
 		var maybe *errMaybeApplied
 		if !errors.As(err, &maybe) {
-			return nil, err
+			return err
 		}
-		cert, lerr := c.LatestCertification(ctx, skillID)
+		// It may have been accepted: look before submitting again.
+		latest, lerr := c.LatestCertification(ctx, skillID)
 		if lerr != nil {
-			return nil, fmt.Errorf("%w; whether the submission was accepted is unknown: %w", err, lerr)
+			// Not retryable: without the list, another submission could be
+			// a second one.
+			return fmt.Errorf("%w; whether the submission was accepted is unknown: %w", maybe.err, lerr)
 		}
-		if isNew(cert) {
-			c.logger().DebugContext(ctx, "smapi submit failed but its certification exists", "skillId", skillID, "certification", cert.ID, "err", err)
-			return cert, nil
+		if isNew(latest) {
+			c.logger().DebugContext(ctx, "smapi submit failed but its certification is listed", "skillId", skillID, "certification", latest.ID, "err", err)
+			accepted = latest
+			return nil
 		}
-		if attempt >= maxAttempts {
-			return nil, fmt.Errorf("%w (giving up after %d attempts; no new certification is listed)", err, attempt)
-		}
-		d := c.backoff(attempt, 0)
-		c.logger().DebugContext(ctx, "smapi submit retry: no new certification listed", "skillId", skillID, "attempt", attempt, "wait", d, "err", err)
-		if err := c.wait(ctx, d); err != nil {
-			return nil, fmt.Errorf("smapi submit %s: %w", skillID, err)
-		}
+		return err
+	})
+	var maybe *errMaybeApplied
+	switch {
+	case errors.As(err, &maybe):
+		return nil, fmt.Errorf("%w (giving up after %d attempts; no new certification is listed)", err, attempts)
+	case err != nil:
+		return nil, err
+	case accepted != nil:
+		return accepted, nil
 	}
 	var cert *Certification
 	err = c.poll(ctx, "smapi submit "+skillID+": wait for the new certification to be listed", c.pollTimeout(), func(ctx context.Context) (bool, error) {

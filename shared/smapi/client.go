@@ -344,6 +344,12 @@ func (c *Client) backoff(attempt int, retryAfter time.Duration) time.Duration {
 	if retryAfter > 0 {
 		return retryAfter
 	}
+	return c.retryBackoff().Delay(attempt)
+}
+
+// retryBackoff is the Backoff of BackoffBase and BackoffMax, with their
+// defaults.
+func (c *Client) retryBackoff() retry.Backoff {
 	b := retry.Backoff{Base: c.BackoffBase, Max: c.BackoffMax}
 	if b.Base <= 0 {
 		b.Base = 500 * time.Millisecond
@@ -351,7 +357,7 @@ func (c *Client) backoff(attempt int, retryAfter time.Duration) time.Duration {
 	if b.Max <= 0 {
 		b.Max = 20 * time.Second
 	}
-	return b.Delay(attempt)
+	return b
 }
 
 // parseRetryAfter reads a Retry-After header: delay seconds or an HTTP date.

@@ -470,6 +470,9 @@ func TestSubmitNotRetriedBlindly(t *testing.T) {
 		{"503 and nothing started: submitted again", []func(http.ResponseWriter, *http.Request, string){serverError, accepted},
 			[]string{certList(), certList(), certList(newCert)},
 			[]string{"GET list", "POST submit", "GET list", "POST submit", "GET list"}, ""},
+		{"503 and the list unreadable: not submitted again", []func(http.ResponseWriter, *http.Request, string){serverError},
+			[]string{certList(), "unreadable"},
+			[]string{"GET list", "POST submit", "GET list"}, "whether the submission was accepted is unknown"},
 		{"503 every time: gives up", []func(http.ResponseWriter, *http.Request, string){serverError},
 			[]string{certList()},
 			[]string{"GET list", "POST submit", "GET list", "POST submit", "GET list", "POST submit", "GET list"}, "giving up after 3 attempts"},
@@ -486,7 +489,21 @@ func TestSubmitNotRetriedBlindly(t *testing.T) {
 				mu.Unlock()
 				h(w, r, body)
 			})
-			f.handle("GET "+base+"/certifications", listHandler(tt.lists...))
+			list := listHandler(tt.lists...)
+			lists := 0
+			f.handle("GET "+base+"/certifications", func(w http.ResponseWriter, r *http.Request, body string) {
+				mu.Lock()
+				reply := tt.lists[min(lists, len(tt.lists)-1)]
+				lists++
+				mu.Unlock()
+				if reply == "unreadable" {
+					w.Header().Set("Content-Type", "application/json")
+					w.WriteHeader(http.StatusBadRequest)
+					io.WriteString(w, `{"message":"Invalid pagination token"}`)
+					return
+				}
+				list(w, r, body)
+			})
 			c := f.client(nil)
 			c.MaxAttempts = 3
 			cert, err := c.Submit(context.Background(), skillID, "")
