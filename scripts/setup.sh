@@ -21,6 +21,11 @@ case "${1:-}" in
   *) echo "usage: scripts/setup.sh [--check]" >&2; exit 2 ;;
 esac
 
+if ! command -v go >/dev/null 2>&1; then
+  echo "setup: missing go. Install Go $(sed -n 's/^go //p' go.mod 2>/dev/null || echo 1.26) or later (the go line of go.mod), then run make test again." >&2
+  exit 1
+fi
+
 # The Go tools, pinned: the versions CI uses.
 STATICCHECK_VERSION=v0.8.2
 ACTIONLINT_VERSION=v1.7.12

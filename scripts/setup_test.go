@@ -198,3 +198,16 @@ func TestMakeDevSaysFirstBuildIsSlow(t *testing.T) {
 		t.Errorf("make -n dev:\n%s\nwant the first-build notice before go run", s)
 	}
 }
+
+// TestSetupWithoutGo: without go on PATH, setup says so instead of dying
+// silently.
+func TestSetupWithoutGo(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("no bash")
+	}
+	t.Parallel()
+	out, code, _ := runSetup(t, freshClone(t), pathWithout(t, "go"), "--check")
+	if code != 1 || !strings.Contains(out, "setup: missing go. Install Go 1.") {
+		t.Errorf("exit %d, output %q; want 1 and a message naming go", code, out)
+	}
+}
