@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/jokebox/jokebox/internal/faultproxy"
+	"github.com/jokebox/jokebox/internal/motoserver"
 	"github.com/jokebox/jokebox/shared/alexa"
 	"github.com/jokebox/jokebox/shared/index"
 	"github.com/jokebox/jokebox/shared/manifest"
@@ -46,9 +47,7 @@ var backendFaults = []faultCase{
 // in SSM), signing URLs for moto itself, revalidating on every request.
 func (e *env) newSkill(cfg skill.Config) *skill.Handler {
 	e.t.Helper()
-	signer, err := store.NewPresigner(awsConfig(e.endpoint).Credentials, store.PresignOptions{
-		Region: "us-east-1", Bucket: bucket, Endpoint: e.endpoint, PathStyle: true, TTL: time.Hour,
-	})
+	signer, err := store.NewPresigner(motoserver.S3(awsConfig(e.endpoint)), bucket, time.Hour)
 	if err != nil {
 		e.t.Fatal(err)
 	}

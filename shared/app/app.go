@@ -68,13 +68,7 @@ func (a *App) Indexer() *index.Indexer {
 // lifetime. Options adjust the skill's configuration for one program (the
 // Lambda function sets skill.Config.WaitForRefresh).
 func (a *App) Skill(opts ...func(*skill.Config)) (*skill.Handler, error) {
-	endpoint := a.Config.Endpoint
-	if a.AWS.BaseEndpoint != nil && endpoint == "" {
-		endpoint = *a.AWS.BaseEndpoint
-	}
-	signer, err := store.NewPresigner(a.AWS.Credentials, store.PresignOptions{
-		Region: a.AWS.Region, Bucket: a.Config.Bucket, Endpoint: endpoint, PathStyle: a.Config.PathStyle, TTL: a.Config.URLTTL,
-	})
+	signer, err := store.NewPresigner(a.S3, a.Config.Bucket, a.Config.URLTTL)
 	if err != nil {
 		return nil, fmt.Errorf("url signer: %w", err)
 	}

@@ -57,9 +57,7 @@ func startStack(t *testing.T, media map[string]string) *stack {
 	client := devstack.NewS3Client(endpoint)
 	st := store.New(client, nil, testBucket, "", log)
 	ix := index.New(client, st, testBucket, log)
-	signer, err := store.NewPresigner(client.Options().Credentials, store.PresignOptions{
-		Region: devstack.Region, Bucket: testBucket, Endpoint: endpoint, PathStyle: true, TTL: time.Hour,
-	})
+	signer, err := store.NewPresigner(client, testBucket, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/jokebox/jokebox/shared/manifest"
 	"github.com/jokebox/jokebox/shared/server"
@@ -38,7 +40,7 @@ func realSkill(b *testing.B) server.Invoker {
 	}
 	m.Apply(changes, rand.New(rand.NewPCG(1, 2)))
 	m.Version = 1
-	signer, err := store.NewPresigner(credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""), store.PresignOptions{Region: "us-east-1", Bucket: "jokes", TTL: time.Hour})
+	signer, err := store.NewPresigner(s3.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", "")}), "jokes", time.Hour)
 	if err != nil {
 		b.Fatal(err)
 	}

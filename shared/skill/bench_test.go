@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/jokebox/jokebox/shared/alexa"
 	"github.com/jokebox/jokebox/shared/manifest"
@@ -27,8 +29,8 @@ func benchHandler(b *testing.B, log *slog.Logger) (*Handler, *memSource) {
 		keys[i] = fmt.Sprintf("carpeta-%02d/chiste número %05d.mp3", i%40, i)
 	}
 	src := &memSource{m: buildManifest(12, keys...)}
-	signer, err := store.NewPresigner(credentials.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ""),
-		store.PresignOptions{Region: "eu-west-1", Bucket: "jokebox-audio", TTL: time.Hour})
+	signer, err := store.NewPresigner(s3.NewFromConfig(aws.Config{Region: "eu-west-1",
+		Credentials: credentials.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "")}), "jokebox-audio", time.Hour)
 	if err != nil {
 		b.Fatal(err)
 	}

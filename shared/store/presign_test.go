@@ -2,14 +2,14 @@ package store
 
 import (
 	"context"
-	"net/http"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/google/go-cmp/cmp"
@@ -30,160 +30,248 @@ var presignKeys = []string{
 	"emoji 😀.mp3",
 	"paren (1) [2] {3} @$!*.mp3",
 	"tab\tand\nnewline.mp3",
+	"/leading/slash",
+	"trailing/",
+	"a//b/./../c",
+	"\x00\x7f\xff",
+	strings.Repeat("long/", 200) + "x.mp3",
 }
 
-type presignCase struct {
-	name      string
-	endpoint  string
-	pathStyle bool
-	creds     aws.Credentials
-}
-
-func presignCases() []presignCase {
-	plain := aws.Credentials{AccessKeyID: "AKIDEXAMPLE", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"}
-	session := plain
-	session.AccessKeyID = "ASIAEXAMPLE"
-	session.SessionToken = "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQD+abc/def=="
-	return []presignCase{
-		{"aws virtual-hosted", "", false, plain},
-		{"aws virtual-hosted with session token", "", false, session},
-		{"aws path-style", "", true, plain},
-		{"emulator path-style", "http://127.0.0.1:4566", true, plain},
-		{"emulator path-style with session token", "http://127.0.0.1:4566", true, session},
-		{"custom endpoint virtual-hosted", "https://s3.example.test", false, session},
-		{"endpoint with its scheme's default port", "https://s3.example.test:443", true, plain},
-		{"endpoint with a path", "http://127.0.0.1:4566/", true, plain},
-	}
-}
-
-const (
-	presignRegion = "eu-west-1"
-	presignBucket = "my-jokes"
-	presignTTL    = 90 * time.Minute
+var (
+	presignTime  = time.Date(2026, 11, 23, 14, 49, 56, 0, time.UTC)
+	plainCreds   = aws.Credentials{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}
+	sessionCreds = aws.Credentials{AccessKeyID: "ASIAIOSFODNN7EXAMPLE", SecretAccessKey: "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
+		SessionToken: "FwoGZXIvYXdzEJr//////////wEaDP+abc/def=="}
 )
 
-var presignTime = time.Date(2026, 11, 23, 14, 49, 56, 0, time.UTC)
+// presignConfig is one configuration of the S3 client the presigner
+// serves.
+type presignConfig struct {
+	region, bucket, endpoint string
+	pathStyle, dualStack     bool
+	fips, accelerate         bool
+	checksum                 bool // ResponseChecksumValidation when_supported, as config.LoadDefaultConfig sets it
+	creds                    aws.Credentials
+}
 
-func newTestPresigner(t *testing.T, c presignCase) *Presigner {
-	t.Helper()
-	p, err := NewPresigner(credentials.StaticCredentialsProvider{Value: c.creds}, PresignOptions{
-		Region: presignRegion, Bucket: presignBucket, Endpoint: c.endpoint, PathStyle: c.pathStyle, TTL: presignTTL,
+func (c presignConfig) String() string {
+	return fmt.Sprintf("%s/%s/endpoint=%q/path=%v/dualstack=%v/fips=%v/accelerate=%v/checksum=%v/token=%v",
+		c.region, c.bucket, c.endpoint, c.pathStyle, c.dualStack, c.fips, c.accelerate, c.checksum, c.creds.SessionToken != "")
+}
+
+func (c presignConfig) client() *s3.Client {
+	cfg := aws.Config{Region: c.region, Credentials: credentials.StaticCredentialsProvider{Value: c.creds}}
+	if c.checksum {
+		cfg.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenSupported
+	}
+	return s3.NewFromConfig(cfg, func(o *s3.Options) {
+		if c.endpoint != "" {
+			o.BaseEndpoint = aws.String(c.endpoint)
+		}
+		o.UsePathStyle = c.pathStyle
+		o.UseAccelerate = c.accelerate
+		if c.dualStack {
+			o.EndpointOptions.UseDualStackEndpoint = aws.DualStackEndpointStateEnabled
+		}
+		if c.fips {
+			o.EndpointOptions.UseFIPSEndpoint = aws.FIPSEndpointStateEnabled
+		}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.now = func() time.Time { return presignTime.In(time.FixedZone("CET", 3600)) }
-	return p
 }
 
-// TestPresignMatchesSigner checks our signature against the SDK's SigV4
-// signer computing over the same request.
-func TestPresignMatchesSigner(t *testing.T) {
-	t.Parallel()
-	for _, c := range presignCases() {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			p := newTestPresigner(t, c)
-			for _, key := range presignKeys {
-				ours, err := p.Sign(context.Background(), key)
-				if err != nil {
-					t.Fatal(err)
-				}
-				u, err := url.Parse(ours)
-				if err != nil {
-					t.Fatalf("Sign(%q) = %q, not a URL: %v", key, ours, err)
-				}
-				unsigned := *u
-				unsigned.RawQuery = "X-Amz-Expires=" + u.Query().Get("X-Amz-Expires") + "&x-id=GetObject"
-				req, err := http.NewRequest(http.MethodGet, unsigned.String(), nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				signer := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
-				sdk, _, err := signer.PresignHTTP(context.Background(), c.creds, req, "UNSIGNED-PAYLOAD", "s3", presignRegion, presignTime)
-				if err != nil {
-					t.Fatal(err)
-				}
-				su, err := url.Parse(sdk)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if got, want := u.Query().Get("X-Amz-Signature"), su.Query().Get("X-Amz-Signature"); got != want || got == "" {
-					t.Errorf("key %q: signature %q; the SDK signer gives %q\nours %s\nsdk  %s", key, got, want, ours, sdk)
-				}
-				if diff := cmp.Diff(su.Query(), u.Query()); diff != "" {
-					t.Errorf("key %q: query (-sdk +ours):\n%s", key, diff)
-				}
-			}
-		})
-	}
-}
-
-// fixedTimeSigner is the SDK's SigV4 presigner with the signing time
-// pinned, so the presign client's URL can be compared whole.
-type fixedTimeSigner struct{ *v4.Signer }
-
-func (s fixedTimeSigner) PresignHTTP(ctx context.Context, c aws.Credentials, r *http.Request, payloadHash, service, region string, _ time.Time, optFns ...func(*v4.SignerOptions)) (string, http.Header, error) {
-	return s.Signer.PresignHTTP(ctx, c, r, payloadHash, service, region, presignTime, optFns...)
-}
-
-// TestPresignMatchesPresignClient checks our URL against the one
-// s3.PresignClient.PresignGetObject builds: same host, path and query
-// parameters, signature included.
-func TestPresignMatchesPresignClient(t *testing.T) {
-	t.Parallel()
-	for _, c := range presignCases() {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			p := newTestPresigner(t, c)
-			cfg := aws.Config{Region: presignRegion, Credentials: credentials.StaticCredentialsProvider{Value: c.creds}}
-			if c.endpoint != "" {
-				cfg.BaseEndpoint = aws.String(c.endpoint)
-			}
-			client := s3.NewPresignClient(s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = c.pathStyle }), func(o *s3.PresignOptions) {
-				o.Expires = presignTTL
-				o.Presigner = fixedTimeSigner{v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })}
-			})
-			unpinned := s3.NewPresignClient(s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = c.pathStyle }), s3.WithPresignExpires(presignTTL))
-			for _, key := range presignKeys {
-				ours, err := p.Sign(context.Background(), key)
-				if err != nil {
-					t.Fatal(err)
-				}
-				// The SDK's default presigner, at its own time: same
-				// URL but for the date, and so the signature.
-				def, err := unpinned.PresignGetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(presignBucket), Key: aws.String(key)})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if diff := cmp.Diff(withoutDate(t, def.URL), withoutDate(t, ours)); diff != "" {
-					t.Errorf("key %q: URL but for date and signature (-sdk +ours):\n%s", key, diff)
-				}
-				req, err := client.PresignGetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(presignBucket), Key: aws.String(key)})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if req.Method != http.MethodGet {
-					t.Errorf("SDK method %s", req.Method)
-				}
-				u, _ := url.Parse(ours)
-				su, err := url.Parse(req.URL)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if u.Scheme != su.Scheme || u.Host != su.Host || u.EscapedPath() != su.EscapedPath() {
-					t.Errorf("key %q: URL\nours %s\nsdk  %s", key, ours, req.URL)
-				}
-				if diff := cmp.Diff(su.Query(), u.Query()); diff != "" {
-					t.Errorf("key %q: query (-sdk +ours):\n%s\nours %s\nsdk  %s", key, diff, ours, req.URL)
-				}
-				for h := range req.SignedHeader {
-					if !strings.EqualFold(h, "Host") {
-						t.Errorf("SDK signs header %s, which a player's GET would not send", h)
+// presignMatrix generates the configurations: every partition, bucket
+// names with dots, uppercase and dashes, path and virtual-host style,
+// dual-stack, FIPS, accelerate, emulator and custom endpoints (with a
+// default port, with a path), with and without a session token.
+func presignMatrix() []presignConfig {
+	regions := []string{"us-east-1", "eu-west-1", "ap-southeast-5", "cn-north-1", "us-gov-west-1", "us-iso-east-1", "us-isob-east-1", "eu-isoe-west-1", "us-isof-south-1"}
+	buckets := []string{"my-jokes", "my.jokes", "MyJokes", "a.b-c.d", "xn--jokes-9ya", "jokes.s3"}
+	endpoints := []string{"", "http://127.0.0.1:4566", "http://localhost:9000/", "https://s3.example.test:443", "https://minio.example.test/base/"}
+	type flags struct{ dualStack, fips, accelerate bool }
+	variants := []flags{{}, {dualStack: true}, {fips: true}, {dualStack: true, fips: true}, {accelerate: true}}
+	var out []presignConfig
+	i := 0
+	for _, region := range regions {
+		for _, bucket := range buckets {
+			for _, endpoint := range endpoints {
+				for _, v := range variants {
+					for _, pathStyle := range []bool{false, true} {
+						creds := plainCreds
+						if i%2 == 1 {
+							creds = sessionCreds
+						}
+						out = append(out, presignConfig{region: region, bucket: bucket, endpoint: endpoint, pathStyle: pathStyle,
+							dualStack: v.dualStack, fips: v.fips, accelerate: v.accelerate, checksum: i%3 != 0, creds: creds})
+						i++
 					}
 				}
 			}
-		})
+		}
+	}
+	return out
+}
+
+// TestPresignMatrix is the differential test: for every configuration of
+// the matrix, the presigner's URL for every awkward key equals the SDK's
+// PresignGetObject's byte for byte (both at the same fixed time), or both
+// refuse the configuration. It reports how many configurations the fast
+// path serves; the rest fall back to the SDK.
+func TestPresignMatrix(t *testing.T) {
+	t.Parallel()
+	matrix := presignMatrix()
+	step := 1
+	if testing.Short() {
+		step = 7 // a spread of the matrix; all of it without -short
+	}
+	fast, sdk, refused := 0, 0, 0
+	for i := 0; i < len(matrix); i += step {
+		c := matrix[i]
+		client := c.client()
+		p, err := NewPresigner(client, c.bucket, time.Hour)
+		want := presignClient(client, time.Hour, func() time.Time { return presignTime })
+		if err != nil {
+			_, sdkErr := want.PresignGetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(c.bucket), Key: aws.String("a.mp3")})
+			if sdkErr == nil {
+				t.Errorf("%v: NewPresigner: %v; the SDK presigns", c, err)
+			}
+			refused++
+			continue
+		}
+		p.now = func() time.Time { return presignTime }
+		if p.fast {
+			fast++
+		} else {
+			sdk++
+		}
+		for _, key := range presignKeys {
+			got, err := p.Sign(context.Background(), key)
+			if err != nil {
+				t.Fatalf("%v: Sign(%q): %v", c, key, err)
+			}
+			w, err := want.PresignGetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(c.bucket), Key: aws.String(key)})
+			if err != nil {
+				t.Fatalf("%v: SDK PresignGetObject(%q): %v", c, key, err)
+			}
+			if got != w.URL {
+				t.Errorf("%v (fast path %v): key %q:\nours %s\nsdk  %s", c, p.fast, key, got, w.URL)
+			}
+		}
+	}
+	t.Logf("%d configurations: fast path %d, SDK %d, refused by the SDK %d", fast+sdk+refused, fast, sdk, refused)
+	if fast == 0 {
+		t.Error("the fast path serves no configuration")
+	}
+}
+
+// TestPresignFastPathWhereItMatters checks that the configurations jokebox
+// runs in keep the fast path (the warm-path budget depends on it), and that
+// the cases it cannot model fall back to the SDK.
+func TestPresignFastPathWhereItMatters(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		c    presignConfig
+		fast bool
+	}{
+		{presignConfig{region: "us-east-1", bucket: "jokebox-audio", checksum: true, creds: sessionCreds}, true}, // Lambda
+		{presignConfig{region: "eu-west-1", bucket: "my.jokes", creds: plainCreds}, true},                        // path style, as the SDK chooses
+		{presignConfig{region: "cn-north-1", bucket: "jokes", creds: plainCreds}, true},
+		{presignConfig{region: "us-gov-west-1", bucket: "jokes", fips: true, dualStack: true, creds: plainCreds}, true},
+		{presignConfig{region: "us-east-1", bucket: "jokes", endpoint: "http://127.0.0.1:4566", pathStyle: true, creds: plainCreds}, true}, // emulators
+		{presignConfig{region: "us-east-1", bucket: "arn:aws:s3:us-east-1:123456789012:accesspoint/jokes", creds: plainCreds}, false},
+		{presignConfig{region: "us-east-1", bucket: "jokes--use1-az4--x-s3", creds: plainCreds}, false},
+	} {
+		p, err := NewPresigner(tt.c.client(), tt.c.bucket, time.Hour)
+		if err != nil {
+			t.Errorf("%v: %v", tt.c, err)
+			continue
+		}
+		if p.fast != tt.fast {
+			t.Errorf("%v: fast path %v; want %v", tt.c, p.fast, tt.fast)
+		}
+	}
+	anon := s3.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}})
+	if p, err := NewPresigner(anon, "jokes", time.Hour); err != nil || p.fast {
+		t.Errorf("anonymous credentials: fast path %v, %v; want the SDK", p != nil && p.fast, err)
+	}
+}
+
+// TestPresignDottedBucket is the case that sent devices to a host whose
+// certificate did not match: a bucket with dots gets the SDK's URL (path
+// style), not bucket.s3.region.amazonaws.com.
+func TestPresignDottedBucket(t *testing.T) {
+	t.Parallel()
+	c := presignConfig{region: "eu-west-1", bucket: "my.jokes", creds: plainCreds}
+	p, err := NewPresigner(c.client(), c.bucket, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.now = func() time.Time { return presignTime }
+	got, err := p.Sign(context.Background(), "a.mp3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := presignClient(c.client(), time.Hour, p.now).PresignGetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(c.bucket), Key: aws.String("a.mp3")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != w.URL || !strings.HasPrefix(got, "https://s3.eu-west-1.amazonaws.com/my.jokes/a.mp3?") {
+		t.Errorf("dotted bucket:\nours %s\nsdk  %s", got, w.URL)
+	}
+}
+
+// TestPresignEndpointFromEnv checks AWS_ENDPOINT_URL_S3, which the SDK
+// reads when the client is built from a loaded configuration.
+func TestPresignEndpointFromEnv(t *testing.T) {
+	t.Setenv("AWS_ENDPOINT_URL_S3", "https://s3.internal.example.test:8443")
+	t.Setenv("AWS_ENDPOINT_URL", "http://wrong.example.test")
+	t.Setenv("AWS_ACCESS_KEY_ID", plainCreds.AccessKeyID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", plainCreds.SecretAccessKey)
+	t.Setenv("AWS_REGION", "eu-west-1")
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	p, err := NewPresigner(client, "jokes", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := p.Sign(context.Background(), "a b.mp3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(got, "https://s3.internal.example.test:8443/jokes/a%20b.mp3?") || !p.fast {
+		t.Errorf("with AWS_ENDPOINT_URL_S3 (fast path %v): %s", p.fast, got)
+	}
+}
+
+// TestPresignMatchesUnpinnedSDK checks that the clock the comparisons pin
+// changes nothing else: the SDK's default presigner, at its own time,
+// gives the same URL but for the date and signature.
+func TestPresignMatchesUnpinnedSDK(t *testing.T) {
+	t.Parallel()
+	for _, c := range []presignConfig{
+		{region: "eu-west-1", bucket: "my-jokes", creds: sessionCreds},
+		{region: "us-east-1", bucket: "jokes", endpoint: "http://127.0.0.1:4566", pathStyle: true, creds: plainCreds},
+	} {
+		p, err := NewPresigner(c.client(), c.bucket, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		def := s3.NewPresignClient(c.client(), s3.WithPresignExpires(time.Hour))
+		for _, key := range presignKeys {
+			ours, err := p.Sign(context.Background(), key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w, err := def.PresignGetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(c.bucket), Key: aws.String(key)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(withoutDate(t, w.URL), withoutDate(t, ours)); diff != "" {
+				t.Errorf("%v key %q: URL but for date and signature (-sdk +ours):\n%s", c, key, diff)
+			}
+		}
 	}
 }
 
@@ -205,9 +293,47 @@ func withoutDate(t *testing.T, raw string) map[string]any {
 	return map[string]any{"scheme": u.Scheme, "host": u.Host, "path": u.EscapedPath(), "query": q}
 }
 
+// FuzzPresign compares the fast path with the SDK over any key, in a
+// virtual-host, a path-style and an emulator configuration.
+func FuzzPresign(f *testing.F) {
+	for _, k := range presignKeys {
+		f.Add(k, uint8(0))
+	}
+	f.Add("", uint8(1))
+	configs := []presignConfig{
+		{region: "eu-west-1", bucket: "my-jokes", checksum: true, creds: sessionCreds},
+		{region: "eu-west-1", bucket: "my.jokes", creds: plainCreds},
+		{region: "us-east-1", bucket: "jokes", endpoint: "http://127.0.0.1:4566", pathStyle: true, creds: plainCreds},
+	}
+	type pair struct {
+		p   *Presigner
+		sdk *s3.PresignClient
+	}
+	pairs := make([]pair, len(configs))
+	for i, c := range configs {
+		p, err := NewPresigner(c.client(), c.bucket, time.Hour)
+		if err != nil || !p.fast {
+			f.Fatalf("%v: fast path %v, %v", c, p != nil && p.fast, err)
+		}
+		p.now = func() time.Time { return presignTime }
+		pairs[i] = pair{p, presignClient(c.client(), time.Hour, p.now)}
+	}
+	f.Fuzz(func(t *testing.T, key string, which uint8) {
+		pr := pairs[int(which)%len(pairs)]
+		got, err := pr.p.Sign(context.Background(), key)
+		w, sdkErr := pr.sdk.PresignGetObject(context.Background(), &s3.GetObjectInput{Bucket: &pr.p.bucket, Key: &key})
+		if (err != nil) != (sdkErr != nil) {
+			t.Fatalf("key %q: ours %v, SDK %v", key, err, sdkErr)
+		}
+		if err == nil && got != w.URL {
+			t.Fatalf("key %q:\nours %s\nsdk  %s", key, got, w.URL)
+		}
+	})
+}
+
 func TestPresignerTTL(t *testing.T) {
 	t.Parallel()
-	creds := credentials.NewStaticCredentialsProvider("a", "b", "")
+	client := presignConfig{region: "us-east-1", creds: plainCreds}.client()
 	for _, tt := range []struct {
 		ttl time.Duration
 		ok  bool
@@ -216,10 +342,11 @@ func TestPresignerTTL(t *testing.T) {
 		{time.Hour, true},
 		{7 * 24 * time.Hour, true},
 		{7*24*time.Hour + time.Second, false},
+		{time.Second - 1, false},
 		{0, false},
 		{-time.Hour, false},
 	} {
-		p, err := NewPresigner(creds, PresignOptions{Region: "us-east-1", Bucket: "b", TTL: tt.ttl})
+		p, err := NewPresigner(client, "b", tt.ttl)
 		if (err == nil) != tt.ok {
 			t.Errorf("NewPresigner(TTL %v) error %v; want ok=%v", tt.ttl, err, tt.ok)
 		}
@@ -227,15 +354,15 @@ func TestPresignerTTL(t *testing.T) {
 			t.Errorf("TTL() = %v; want %v", p.TTL(), tt.ttl)
 		}
 	}
-	if _, err := NewPresigner(creds, PresignOptions{Region: "us-east-1", Bucket: "b", TTL: time.Hour, Endpoint: "not a url"}); err == nil {
-		t.Error("NewPresigner accepted endpoint \"not a url\"")
-	}
 }
 
 func TestPresignSigningKeyFollowsDateAndCredentials(t *testing.T) {
 	t.Parallel()
-	c := presignCases()[0]
-	p := newTestPresigner(t, c)
+	p, err := NewPresigner(presignConfig{region: "eu-west-1", creds: plainCreds}.client(), "my-jokes", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.now = func() time.Time { return presignTime }
 	first, _ := p.Sign(context.Background(), "a.mp3")
 	p.now = func() time.Time { return presignTime.Add(24 * time.Hour) }
 	nextDay, _ := p.Sign(context.Background(), "a.mp3")
@@ -247,18 +374,38 @@ func TestPresignSigningKeyFollowsDateAndCredentials(t *testing.T) {
 	if again, _ := p.Sign(context.Background(), "a.mp3"); again != first {
 		t.Errorf("same request, different URLs:\n%s\n%s", first, again)
 	}
+	// New credentials (a rotated role session) sign differently.
+	p.creds = credentials.StaticCredentialsProvider{Value: sessionCreds}
+	if rotated, _ := p.Sign(context.Background(), "a.mp3"); rotated == first || !strings.Contains(rotated, "X-Amz-Security-Token=") {
+		t.Errorf("rotated credentials: %s", rotated)
+	}
 }
 
+// BenchmarkPresign measures one URL from the fast path and from the SDK's
+// PresignGetObject on the same client: the figures behind keeping a fast
+// path (README, Performance).
 func BenchmarkPresign(b *testing.B) {
-	p, err := NewPresigner(credentials.NewStaticCredentialsProvider("AKID", "SECRET", "TOKEN"), PresignOptions{Region: "us-east-1", Bucket: "b", TTL: time.Hour})
-	if err != nil {
-		b.Fatal(err)
+	c := presignConfig{region: "us-east-1", bucket: "jokebox-audio", checksum: true, creds: sessionCreds}
+	p, err := NewPresigner(c.client(), c.bucket, time.Hour)
+	if err != nil || !p.fast {
+		b.Fatalf("fast path %v, %v", p != nil && p.fast, err)
 	}
 	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := p.Sign(ctx, "folder-07/some-joke-name-0012345.mp3"); err != nil {
-			b.Fatal(err)
+	const key = "folder-07/some-joke-name-0012345.mp3"
+	b.Run("fast", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := p.Sign(ctx, key); err != nil {
+				b.Fatal(err)
+			}
 		}
-	}
+	})
+	b.Run("sdk", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := p.sdk.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: &p.bucket, Key: aws.String(key)}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
