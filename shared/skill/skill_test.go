@@ -812,21 +812,32 @@ func (s *stuckSource) Pointer(ctx context.Context) (manifest.Pointer, error) {
 	return s.memSource.Pointer(ctx)
 }
 
+// stuckPastTTL returns a handler that has loaded the manifest, with its
+// clock moved past the TTL and its source hung from then on (released when
+// the test ends). timeout, when set, bounds the library's refresh.
+func stuckPastTTL(t *testing.T, timeout time.Duration) (*Handler, *stuckSource) {
+	t.Helper()
+	src := newStuckSource(testManifest())
+	h := newTestHandler(t, src, Config{ManifestTTL: time.Minute})
+	if timeout > 0 {
+		h.lib.timeout = timeout
+	}
+	var now atomic.Int64
+	now.Store(time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC).UnixNano())
+	h.lib.now = func() time.Time { return time.Unix(0, now.Load()) }
+	handle(t, h, load(t, "launch.en-US.json", nil))
+	src.stuck.Store(true)
+	t.Cleanup(func() { close(src.release) })
+	now.Add(int64(time.Minute))
+	return h, src
+}
+
 // TestRefreshNeverBlocksReaders makes the refresh hang past the TTL and
 // checks that requests are still answered, from the cached manifest, and
 // that they start no second refresh. On a library that holds a lock across
 // the pointer read, every request waits for the hung one.
 func TestRefreshNeverBlocksReaders(t *testing.T) {
-	src := newStuckSource(testManifest())
-	h := newTestHandler(t, src, Config{ManifestTTL: time.Minute})
-	var now atomic.Int64
-	now.Store(time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC).UnixNano())
-	h.lib.now = func() time.Time { return time.Unix(0, now.Load()) }
-	handle(t, h, load(t, "launch.en-US.json", nil))
-
-	src.stuck.Store(true)
-	defer close(src.release)
-	now.Add(int64(time.Minute))
+	h, src := stuckPastTTL(t, 0)
 	const readers = 40
 	done := make(chan *alexa.Response, readers)
 	for i := range readers {
@@ -861,16 +872,7 @@ func TestRefreshNeverBlocksReaders(t *testing.T) {
 // TestRefreshTimeout hangs the refresh and checks that its own timeout ends
 // it, the last good manifest stays, and the next try waits for the TTL.
 func TestRefreshTimeout(t *testing.T) {
-	src := newStuckSource(testManifest())
-	h := newTestHandler(t, src, Config{ManifestTTL: time.Minute})
-	h.lib.timeout = 20 * time.Millisecond
-	var now atomic.Int64
-	now.Store(time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC).UnixNano())
-	h.lib.now = func() time.Time { return time.Unix(0, now.Load()) }
-	handle(t, h, load(t, "launch.en-US.json", nil))
-	src.stuck.Store(true)
-	defer close(src.release)
-	now.Add(int64(time.Minute))
+	h, src := stuckPastTTL(t, 20*time.Millisecond)
 	handle(t, h, load(t, "launch.en-US.json", nil))
 	h.lib.settle()
 	select {

@@ -123,7 +123,8 @@ func matches(field, value string) bool {
 	if field == value {
 		return true
 	}
-	return strings.HasPrefix(field, "#") && hashKey(value) == field
+	h, ok := hashOf(field)
+	return ok && keyHash(value) == h
 }
 
 func newNonce() string {
