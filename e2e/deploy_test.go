@@ -42,6 +42,7 @@ import (
 
 	"github.com/jokebox/jokebox/internal/motoserver"
 	"github.com/jokebox/jokebox/shared/audio"
+	"github.com/jokebox/jokebox/shared/index"
 )
 
 // testSkillID is params.test.skillId in serverless.yml.
@@ -1139,20 +1140,6 @@ func applyNotifications(t *testing.T, res stackResources, tpl cfnTemplate) {
 	}
 }
 
-// s3Notification is an S3 event notification as it arrives in SQS.
-type s3Notification struct {
-	// Event is "s3:TestEvent" on the message S3 sends when notifications are set.
-	Event   string `json:"Event"`
-	Records []struct {
-		EventName string `json:"eventName"`
-		S3        struct {
-			Object struct {
-				Key string `json:"key"`
-			} `json:"object"`
-		} `json:"s3"`
-	} `json:"Records"`
-}
-
 // drain receives and deletes every message now in the queue and returns
 // each as "EventName key" (keys URL-decoded), or the test event's name.
 func drain(t *testing.T, c *sqs.Client, queueURL string) []string {
@@ -1170,7 +1157,7 @@ func drain(t *testing.T, c *sqs.Client, queueURL string) []string {
 			return got
 		}
 		for _, m := range out.Messages {
-			var n s3Notification
+			var n index.Notification // events.S3Event, read as moto sends it
 			if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &n); err != nil {
 				t.Fatalf("decode message %s: %v", aws.ToString(m.Body), err)
 			}
@@ -1178,12 +1165,8 @@ func drain(t *testing.T, c *sqs.Client, queueURL string) []string {
 				got = append(got, n.Event)
 			}
 			for _, r := range n.Records {
-				key, err := url.QueryUnescape(r.S3.Object.Key)
-				if err != nil {
-					t.Fatalf("key %q: %v", r.S3.Object.Key, err)
-				}
 				kind, _, _ := strings.Cut(r.EventName, ":")
-				got = append(got, kind+" "+key)
+				got = append(got, kind+" "+r.S3.Object.URLDecodedKey)
 			}
 			if _, err := c.DeleteMessage(t.Context(), &sqs.DeleteMessageInput{QueueUrl: aws.String(queueURL), ReceiptHandle: m.ReceiptHandle}); err != nil {
 				t.Fatalf("DeleteMessage: %v", err)

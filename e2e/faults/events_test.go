@@ -175,25 +175,10 @@ func s3Event(name, key string) string {
 }
 
 func s3Events(keys map[string]string) string {
-	type rec struct {
-		EventSource string `json:"eventSource"`
-		EventName   string `json:"eventName"`
-		EventTime   string `json:"eventTime"`
-		S3          struct {
-			Bucket struct {
-				Name string `json:"name"`
-			} `json:"bucket"`
-			Object struct {
-				Key string `json:"key"`
-			} `json:"object"`
-		} `json:"s3"`
-	}
-	var n struct {
-		Records []rec `json:"Records"`
-	}
+	var n events.S3Event
 	for key, name := range keys {
-		var r rec
-		r.EventSource, r.EventName, r.EventTime = "aws:s3", name, "2026-11-23T14:49:56.229Z"
+		var r events.S3EventRecord
+		r.EventSource, r.EventName, r.EventTime = "aws:s3", name, time.Date(2026, 11, 23, 14, 49, 56, 229e6, time.UTC)
 		r.S3.Bucket.Name = bucket
 		r.S3.Object.Key = url.QueryEscape(key)
 		n.Records = append(n.Records, r)

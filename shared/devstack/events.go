@@ -61,48 +61,6 @@ func EncodeKey(key string) string {
 	return strings.ReplaceAll(url.QueryEscape(key), "%2F", "/")
 }
 
-// s3Notification is the body S3 sends to SQS.
-type s3Notification struct {
-	Records []s3Record `json:"Records"`
-}
-
-// s3Record mirrors a real S3 event record field for field.
-type s3Record struct {
-	EventVersion      string            `json:"eventVersion"`
-	EventSource       string            `json:"eventSource"`
-	AWSRegion         string            `json:"awsRegion"`
-	EventTime         string            `json:"eventTime"`
-	EventName         string            `json:"eventName"`
-	UserIdentity      principal         `json:"userIdentity"`
-	RequestParameters map[string]string `json:"requestParameters"`
-	ResponseElements  map[string]string `json:"responseElements"`
-	S3                s3Entity          `json:"s3"`
-}
-
-type principal struct {
-	PrincipalID string `json:"principalId"`
-}
-
-type s3Entity struct {
-	SchemaVersion   string   `json:"s3SchemaVersion"`
-	ConfigurationID string   `json:"configurationId"`
-	Bucket          s3Bucket `json:"bucket"`
-	Object          s3Object `json:"object"`
-}
-
-type s3Bucket struct {
-	Name          string    `json:"name"`
-	OwnerIdentity principal `json:"ownerIdentity"`
-	ARN           string    `json:"arn"`
-}
-
-type s3Object struct {
-	Key       string `json:"key"`
-	Size      *int64 `json:"size,omitempty"`
-	ETag      string `json:"eTag,omitempty"`
-	Sequencer string `json:"sequencer"`
-}
-
 // notifier turns changes into S3 event notifications and delivers them to
 // the indexer in SQS batches, redelivering the messages it reports failed.
 type notifier struct {
@@ -120,29 +78,32 @@ func newNotifier(h SQSHandler, bucket string, log *slog.Logger) *notifier {
 	return n
 }
 
-// record builds the event record S3 would send for c.
-func (n *notifier) record(c Change) s3Record {
-	obj := s3Object{Key: EncodeKey(c.Key), Sequencer: fmt.Sprintf("%018X", n.seq.Add(1))}
+// record builds the event record S3 would send for c, in aws-lambda-go's
+// types. Marshalled, it differs from S3's own JSON only where those types
+// do: eventTime drops trailing zeros of its milliseconds, the object also
+// carries urlDecodedKey and an empty versionId, and an empty object's size
+// is left out. The indexer reads none of these.
+func (n *notifier) record(c Change) events.S3EventRecord {
+	obj := events.S3Object{Key: EncodeKey(c.Key), URLDecodedKey: c.Key, Sequencer: fmt.Sprintf("%018X", n.seq.Add(1))}
 	name := EventObjectRemovedDelete
 	if !c.Removed {
 		name = EventObjectCreatedPut
-		size := c.Size
-		obj.Size = &size
+		obj.Size = c.Size
 		obj.ETag = strings.Trim(c.ETag, `"`)
 	}
-	return s3Record{
+	return events.S3EventRecord{
 		EventVersion:      "2.1",
 		EventSource:       "aws:s3",
 		AWSRegion:         Region,
-		EventTime:         n.now().UTC().Format("2006-01-02T15:04:05.000Z"),
+		EventTime:         n.now().UTC().Truncate(time.Millisecond),
 		EventName:         name,
-		UserIdentity:      principal{PrincipalID: "AWS:JOKEBOXDEV"},
-		RequestParameters: map[string]string{"sourceIPAddress": "127.0.0.1"},
+		PrincipalID:       events.S3UserIdentity{PrincipalID: "AWS:JOKEBOXDEV"},
+		RequestParameters: events.S3RequestParameters{SourceIPAddress: "127.0.0.1"},
 		ResponseElements:  map[string]string{"x-amz-request-id": randomHex(8), "x-amz-id-2": randomHex(32)},
-		S3: s3Entity{
+		S3: events.S3Entity{
 			SchemaVersion:   "1.0",
 			ConfigurationID: "jokebox-dev",
-			Bucket:          s3Bucket{Name: n.bucket, OwnerIdentity: principal{PrincipalID: "JOKEBOXDEV"}, ARN: "arn:aws:s3:::" + n.bucket},
+			Bucket:          events.S3Bucket{Name: n.bucket, OwnerIdentity: events.S3UserIdentity{PrincipalID: "JOKEBOXDEV"}, Arn: "arn:aws:s3:::" + n.bucket},
 			Object:          obj,
 		},
 	}
@@ -154,7 +115,7 @@ func (n *notifier) messages(changes []Change) ([]events.SQSMessage, error) {
 	var msgs []events.SQSMessage
 	for start := 0; start < len(changes); start += recordsPerMessage {
 		end := min(start+recordsPerMessage, len(changes))
-		var body s3Notification
+		var body events.S3Event
 		for _, c := range changes[start:end] {
 			body.Records = append(body.Records, n.record(c))
 		}

@@ -3,37 +3,35 @@ package index
 import (
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/jokebox/jokebox/shared/manifest"
 )
 
-// Notification is an S3 event notification as S3 puts it in an SQS message
-// body. Only what the indexer needs is declared: the event's time is not
-// (one emulator sends it without a time zone, which time.Time rejects, and
-// the indexer observes the bucket rather than trusting event order).
+// Notification is an SQS message body holding S3 event notifications:
+// aws-lambda-go's events.S3Event with its records read by Record, plus the
+// Event field of the s3:TestEvent message S3 sends when notifications are
+// configured.
 type Notification struct {
 	Records []Record `json:"Records"`
 	Event   string   `json:"Event"` // "s3:TestEvent" when notifications are configured
 }
 
-// Record is one S3 event.
+// Record is aws-lambda-go's events.S3EventRecord read through an adapter
+// for moto_server, the emulator the tests deliver real notifications with:
+// moto sends eventTime without a time zone ("2026-11-23T14:49:56.229043"),
+// which the embedded time.Time refuses, so the field is read here as the
+// text it is (AWS sends "...Z"). The indexer does not use it: it observes
+// the bucket rather than trusting event order. Keys are URL-encoded by S3
+// and moto alike (space as '+'); events.S3Object decodes them into
+// URLDecodedKey.
 type Record struct {
-	EventSource string `json:"eventSource"`
-	EventName   string `json:"eventName"`
-	S3          struct {
-		Bucket struct {
-			Name string `json:"name"`
-		} `json:"bucket"`
-		Object struct {
-			Key       string `json:"key"`
-			Size      int64  `json:"size"`
-			ETag      string `json:"eTag"`
-			Sequencer string `json:"sequencer"`
-		} `json:"object"`
-	} `json:"s3"`
+	events.S3EventRecord
+	// EventTime shadows S3EventRecord.EventTime (see Record).
+	EventTime string `json:"eventTime"`
 }
 
 // Touch is one key that an event says changed.
@@ -50,6 +48,7 @@ type Touch struct {
 func ParseNotification(body []byte) ([]Touch, error) {
 	var n Notification
 	if err := json.Unmarshal(body, &n); err != nil {
+		// Includes a key that does not URL-decode (events.S3Object).
 		return nil, fmt.Errorf("not an S3 event notification: %w", err)
 	}
 	if n.Event == "s3:TestEvent" && len(n.Records) == 0 {
@@ -63,7 +62,7 @@ func ParseNotification(body []byte) ([]Touch, error) {
 		if r.EventSource != "aws:s3" || !(strings.HasPrefix(r.EventName, "ObjectCreated:") || strings.HasPrefix(r.EventName, "ObjectRemoved:") || strings.HasPrefix(r.EventName, "LifecycleExpiration:")) {
 			return nil, fmt.Errorf("record %d: unexpected event %q from %q", i, r.EventName, r.EventSource)
 		}
-		key, err := DecodeKey(r.S3.Object.Key)
+		key, err := checkKey(r.S3.Object.URLDecodedKey)
 		if err != nil {
 			return nil, fmt.Errorf("record %d: %w", i, err)
 		}
@@ -72,15 +71,10 @@ func ParseNotification(body []byte) ([]Touch, error) {
 	return touches, nil
 }
 
-// DecodeKey decodes an object key as S3 notifications encode it: URL
-// encoding with a space as '+' ("sub+folder/otro%2Bchiste.mp3" is
-// "sub folder/otro+chiste.mp3"). It rejects keys that are not valid UTF-8,
-// empty or longer than S3 allows.
-func DecodeKey(raw string) (string, error) {
-	key, err := url.QueryUnescape(raw)
+// checkKey accepts a decoded key that is UTF-8, not empty and no longer
+// than S3 allows.
+func checkKey(key string) (string, error) {
 	switch {
-	case err != nil:
-		return "", fmt.Errorf("key %.64q: %w", raw, err)
 	case key == "":
 		return "", fmt.Errorf("empty key")
 	case len(key) > manifest.MaxKeyLen:
