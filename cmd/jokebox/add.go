@@ -178,13 +178,16 @@ func runAdd(ctx context.Context, c *cli, args []string) error {
 	}
 
 	// 2. Skip what the bucket already holds; convert the rest.
-	for _, f := range files {
+	for i, f := range files {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		if f.failed {
 			continue
 		}
 		f.hash, err = contentHash(f.path, recipe(f, o))
 		if err != nil {
-			f.failed, f.why = true, "cannot read: "+err.Error()
+			f.failed, f.why = true, "cannot read: "+pathErr(err)
 			continue
 		}
 		head, err := a.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(a.Config.Bucket), Key: aws.String(f.key)})
@@ -197,7 +200,7 @@ func runAdd(ctx context.Context, c *cli, args []string) error {
 			f.failed, f.why = true, "check the bucket: "+err.Error()
 			continue
 		}
-		if err := convertFile(ctx, ff, f, o, filepath.Join(tmp, f.hash+".mp3")); err != nil {
+		if err := convertFile(ctx, ff, f, o, filepath.Join(tmp, strconv.Itoa(i)+".mp3")); err != nil {
 			f.failed, f.why = true, err.Error()
 			continue
 		}
@@ -222,19 +225,28 @@ func collectFiles(o addOptions) ([]*addFile, error) {
 	if o.playlist != "" {
 		prefix = o.playlist + "/"
 	}
-	for _, p := range o.paths {
+	// file adds the file at p (following symlinks) under key.
+	file := func(p, key string) {
+		f := &addFile{path: p, key: key}
 		st, err := os.Stat(p)
-		if err != nil {
-			files = append(files, &addFile{path: p, key: prefix + filepath.Base(p), failed: true, why: "cannot read: " + errors.Unwrap(err).Error()})
+		switch {
+		case err != nil:
+			f.failed, f.why = true, "cannot read: "+pathErr(err)
+		case !st.Mode().IsRegular():
+			f.failed, f.why = true, "not a regular file"
+		default:
+			f.size = st.Size()
+		}
+		files = append(files, f)
+	}
+	for _, p := range o.paths {
+		if st, err := os.Stat(p); err != nil || !st.IsDir() {
+			file(p, prefix+filepath.Base(p))
 			continue
 		}
-		if !st.IsDir() {
-			files = append(files, &addFile{path: p, key: prefix + filepath.Base(p), size: st.Size()})
-			continue
-		}
-		err = filepath.WalkDir(p, func(q string, d fs.DirEntry, err error) error {
+		err := filepath.WalkDir(p, func(q string, d fs.DirEntry, err error) error {
 			if err != nil {
-				files = append(files, &addFile{path: q, key: prefix + filepath.Base(q), failed: true, why: "cannot read: " + err.Error()})
+				files = append(files, &addFile{path: q, key: prefix + filepath.Base(q), failed: true, why: "cannot read: " + pathErr(err)})
 				return nil
 			}
 			if strings.HasPrefix(d.Name(), ".") && q != p {
@@ -250,12 +262,7 @@ func collectFiles(o addOptions) ([]*addFile, error) {
 			if err != nil {
 				return err
 			}
-			info, err := d.Info()
-			if err != nil {
-				files = append(files, &addFile{path: q, key: prefix + filepath.ToSlash(rel), failed: true, why: "cannot read: " + err.Error()})
-				return nil
-			}
-			files = append(files, &addFile{path: q, key: prefix + filepath.ToSlash(rel), size: info.Size()})
+			file(q, prefix+filepath.ToSlash(rel))
 			return nil
 		})
 		if err != nil {
@@ -263,6 +270,16 @@ func collectFiles(o addOptions) ([]*addFile, error) {
 		}
 	}
 	return files, nil
+}
+
+// pathErr is the reason of a file-system error without the path, which the
+// caller prints already.
+func pathErr(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
 }
 
 // checkFile decides what becomes of f: audio.Probe, the indexer's own
@@ -279,7 +296,7 @@ func checkFile(ctx context.Context, f *addFile, ff *transcode.FFmpeg, o addOptio
 	}
 	head, err := readHead(f.path)
 	if err != nil {
-		fail("cannot read: " + err.Error())
+		fail("cannot read: " + pathErr(err))
 		return
 	}
 	_, probeErr := audio.Probe(f.key, head, f.size)
@@ -452,7 +469,7 @@ func uploadFiles(ctx context.Context, c *cli, a *app.App, files []*addFile) erro
 		}
 		st, err := os.Stat(f.upload)
 		if err != nil {
-			f.failed, f.why = true, "cannot read: "+err.Error()
+			f.failed, f.why = true, "cannot read: "+pathErr(err)
 			continue
 		}
 		f.size = st.Size()
@@ -469,7 +486,7 @@ func uploadFiles(ctx context.Context, c *cli, a *app.App, files []*addFile) erro
 	for _, f := range todo {
 		fh, err := os.Open(f.upload)
 		if err != nil {
-			f.failed, f.why = true, "cannot read: "+err.Error()
+			f.failed, f.why = true, "cannot read: "+pathErr(err)
 			continue
 		}
 		bar.start(f.key)

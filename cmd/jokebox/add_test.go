@@ -26,14 +26,18 @@ func TestAddBadInput(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if err := os.Symlink(filepath.Join(dir, "gone.mp3"), filepath.Join(dir, "enlace roto.mp3")); err != nil {
+		t.Fatal(err)
+	}
 	out, err := jokeboxErr(t, "add", "--dry-run", dir, filepath.Join(dir, "missing.mp3"))
 	t.Logf("%s", out)
-	if err == nil || !strings.Contains(err.Error(), "5 of 6") {
-		t.Errorf("add returned %v; want 5 of 6 failed", err)
+	if err == nil || !strings.Contains(err.Error(), "6 of 7") {
+		t.Errorf("add returned %v; want 6 of 7 failed", err)
 	}
 	for _, want := range []string{
 		"vacío.mp3: zero-byte file",
 		"missing.mp3: cannot read: no such file or directory",
+		"enlace roto.mp3: cannot read: no such file or directory",
 		`bad\xff.mp3": name cannot be an S3 key: not valid UTF-8`,
 		`ctrl\x01.mp3": name cannot be an S3 key: contains control characters`,
 		"grabado.wav: WAV is not a format Alexa plays; needs ffmpeg to convert",
