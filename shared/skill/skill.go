@@ -43,6 +43,9 @@ type Config struct {
 	// its environment is frozen between invocations, so a refresh left to
 	// run after the answer would stall until the next one.
 	WaitForRefresh bool
+	// Now is the clock ManifestTTL is measured on; nil is time.Now. Tests
+	// set it to step past the TTL instead of sleeping it out.
+	Now func() time.Time
 	// Welcome overrides the welcome line, by locale ("es-MX"), language
 	// ("es") or "" for all.
 	Welcome map[string]string
@@ -90,8 +93,12 @@ func New(src ManifestSource, sign Signer, cfg Config, log *slog.Logger) (*Handle
 	if err != nil {
 		return nil, err
 	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
 	return &Handler{
-		lib:  &library{src: src, ttl: cfg.ManifestTTL, wait: cfg.WaitForRefresh, now: time.Now, log: log},
+		lib:  &library{src: src, ttl: cfg.ManifestTTL, wait: cfg.WaitForRefresh, now: now, log: log},
 		sign: sign, cfg: cfg, speech: sp, log: log, nonce: newNonce, pick: rand.IntN,
 	}, nil
 }
