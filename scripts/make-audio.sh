@@ -50,7 +50,7 @@ joke() {
 	fi
 }
 
-rm -rf media
+rm -f media/*/*.mp3 # only the clips: media/ also holds Go files (sample.go)
 # Spanish jokes.
 joke es "media/chistes/el-pez-y-el-mar.mp3" "El pez y el mar" \
 	"—Mamá, ¿qué hace un pez en el mar? —Nada, hijo. Nada."
@@ -104,6 +104,10 @@ printf 'This is a text file, not audio.\nIt is named .mp3 to test rejection.\n' 
 ff() { ffmpeg -nostdin -v error -y "$@"; }
 bitexact=(-fflags +bitexact -flags:a +bitexact)
 espeak-ng -v en-us -s 160 -w "$tmp/w.wav" "A wave file."
+# AAC in MP4 (fast start, so the indexer's head holds moov): 24 kbit/s plays,
+# 8 kbit/s is refused.
+ff -i "$tmp/w.wav" -c:a aac -b:a 24k -movflags +faststart -metadata title="AAC Voice" "${bitexact[@]}" "$d/rate24.m4a"
+ff -i "$tmp/w.wav" -c:a aac -b:a 8k -ar 8000 -movflags +faststart -metadata title="Eight Kilobit AAC" "${bitexact[@]}" "$d/rate8.m4a"
 ff -i "$tmp/w.wav" -ar 11025 -c:a pcm_u8 -metadata title="Wave Title" "${bitexact[@]}" "$d/voice.wav"
 espeak-ng -v es -s 160 -w "$tmp/o.wav" "Un archivo opus."
 ff -i "$tmp/o.wav" -c:a libopus -b:a 16k -metadata title="Título Opus" "${bitexact[@]}" "$d/voice.opus"

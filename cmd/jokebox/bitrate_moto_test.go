@@ -42,11 +42,12 @@ func motoBucket(t *testing.T, bucket string) *s3.Client {
 }
 
 // TestMotoBitrateRule is issue 13's bit-rate rule end to end: MP3s at 8, 16
-// and 320 kbit/s uploaded and reindexed; the 8 kbit/s one is rejected with a
-// reason that names its rate, in `jokebox manifest` and its JSON.
+// and 320 kbit/s and AAC in MP4 at 8 and 24 uploaded and reindexed; the
+// 8 kbit/s ones are rejected with a reason that names the rate, in
+// `jokebox manifest` and its JSON.
 func TestMotoBitrateRule(t *testing.T) {
 	s3c := motoBucket(t, "rates")
-	for _, name := range []string{"rate8.mp3", "rate16.mp3", "rate320.mp3"} {
+	for _, name := range []string{"rate8.mp3", "rate16.mp3", "rate320.mp3", "rate8.m4a", "rate24.m4a"} {
 		b, err := os.ReadFile(filepath.Join("../../testdata/audio", name))
 		if err != nil {
 			t.Fatal(err)
@@ -57,15 +58,17 @@ func TestMotoBitrateRule(t *testing.T) {
 	}
 	jokebox(t, "reindex")
 	m, playable, rejected := manifestKeys(t)
-	if diff := cmp.Diff([]string{"bit rates/rate16.mp3", "bit rates/rate320.mp3"}, playable); diff != "" {
+	if diff := cmp.Diff([]string{"bit rates/rate16.mp3", "bit rates/rate24.m4a", "bit rates/rate320.mp3"}, playable); diff != "" {
 		t.Errorf("playable keys (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"bit rates/rate8.mp3"}, rejected); diff != "" {
+	if diff := cmp.Diff([]string{"bit rates/rate8.m4a", "bit rates/rate8.mp3"}, rejected); diff != "" {
 		t.Fatalf("rejected keys (-want +got):\n%s", diff)
 	}
 	const reason = "8 kbps: Alexa plays 16–384 kbps"
-	if m.Rejected[0].Reason != reason {
-		t.Errorf("manifest --json reason %q; want %q", m.Rejected[0].Reason, reason)
+	for i, want := range []string{"9 kbps: Alexa plays 16–384 kbps", reason} {
+		if m.Rejected[i].Reason != want {
+			t.Errorf("manifest --json: %s rejected for %q; want %q", m.Rejected[i].Key, m.Rejected[i].Reason, want)
+		}
 	}
 	if out := jokebox(t, "manifest"); !strings.Contains(out, reason) {
 		t.Errorf("jokebox manifest does not say %q:\n%s", reason, out)

@@ -419,6 +419,7 @@ func TestProbeBitrate(t *testing.T) {
 		{"LAME 16 kbit/s", "rate16.mp3", readFile(t, "testdata", "audio", "rate16.mp3"), 16000, ""},
 		{"LAME 320 kbit/s", "rate320.mp3", readFile(t, "testdata", "audio", "rate320.mp3"), 320000, ""},
 		{"LAME 32 kbit/s", "short.mp3", readFile(t, "testdata", "audio", "short.mp3"), 32000, ""},
+		{"ffmpeg AAC 8 kbit/s in MP4", "rate8.m4a", readFile(t, "testdata", "audio", "rate8.m4a"), 0, "9 kbps: Alexa plays 16–384 kbps"},
 		{"MPEG-2.5 8 kbit/s", "x.mp3", mpeg25Low, 0, "8 kbps: Alexa plays 16–384 kbps"},
 		{"VBR averaging 20 kbit/s", "x.mp3", vbr, 20000, ""},
 		{"MPEG-1 128 kbit/s", "x.mp3", frames(mpeg1Mono, mpeg1MonoLen, 3), 128000, ""},

@@ -17,8 +17,10 @@
 //
 // MP3 and ADTS AAC whose bit rate, averaged over the frames in the head, is
 // outside the 16–384 kbps Alexa plays are rejected with a reason naming the
-// rate ("8 kbps: Alexa plays 16–384 kbps"). MP4's bit rate is not checked:
-// its boxes give only an estimate that cover art or a video track inflates.
+// rate ("8 kbps: Alexa plays 16–384 kbps"). For MP4 the rate is the mdat
+// boxes' size over the mvhd duration, when the head shows both; that counts
+// every track, so a video track could only raise it: MP4 is rejected below
+// 16 kbps only.
 //
 // An ID3v2 tag larger than the head (big cover art) cannot be seen past, so the
 // frames behind it are not checked: such a file is accepted, with no duration,

@@ -97,6 +97,7 @@ func probeMP4(head []byte, size int64) (Info, error) {
 		info     Info
 		moov     bool
 		complete = true // the top-level boxes, as far as head shows them, are well formed
+		media    int64  // bytes in the mdat boxes the head shows
 	)
 	for off := int64(0); off < size && off < int64(len(head)); {
 		bx, ok := readBox(head, off, size)
@@ -107,9 +108,12 @@ func probeMP4(head []byte, size int64) (Info, error) {
 		if bx.end > size {
 			return Info{}, reject("truncated MP4 file")
 		}
-		if bx.typ == "moov" {
+		switch bx.typ {
+		case "moov":
 			moov = true
 			info = readMoov(head, bx)
+		case "mdat":
+			media += bx.end - bx.bodyStart
 		}
 		off = bx.end
 	}
@@ -118,6 +122,15 @@ func probeMP4(head []byte, size int64) (Info, error) {
 			return Info{}, reject("malformed MP4 box")
 		}
 		return Info{}, reject("MP4 file without a moov box")
+	}
+	// The media data over the duration is the bit rate of all tracks
+	// together: a video track or a second audio track can only raise it,
+	// so it proves a rate too low, never one too high.
+	if media > 0 && info.Duration > 0 {
+		info.Bitrate = int(min(float64(media)*8/info.Duration.Seconds(), 1e9))
+		if info.Bitrate < MinBitrate {
+			return Info{}, checkBitrate(info.Bitrate)
+		}
 	}
 	return info, nil
 }

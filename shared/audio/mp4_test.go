@@ -12,14 +12,14 @@ import (
 func TestProbeMP4(t *testing.T) {
 	t.Parallel()
 	cat := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
-	mdat := mp4Box("mdat", make([]byte, 2000))
+	mdat := mp4Box("mdat", make([]byte, 8000)) // 18 kbit/s over 3.5 s
 	moov := mp4Box("moov", mvhd0(1000, 3500), ilstTitle(1, []byte("Título")))
 	// A large mdat before moov, cut by the end of the head: its size says
 	// 10 MB, the file is 10 MB and a bit, the head has 64 KB.
 	bigMdat := binary.BigEndian.AppendUint32(nil, 10<<20)
 	bigMdat = append(bigMdat, "mdat"...)
 	bigMdat = append(bigMdat, make([]byte, 64<<10)...)
-	largesize := cat([]byte{0, 0, 0, 1}, []byte("mdat"), binary.BigEndian.AppendUint64(nil, 16+100), make([]byte, 100))
+	largesize := cat([]byte{0, 0, 0, 1}, []byte("mdat"), binary.BigEndian.AppendUint64(nil, 16+8000), make([]byte, 8000))
 	qtMeta := mp4Box("meta", mp4Box("hdlr", make([]byte, 25)), mp4Box("ilst", mp4Box("\xa9nam", mp4Box("data", []byte{0, 0, 0, 1, 0, 0, 0, 0}, []byte("QuickTime")))))
 	tests := []struct {
 		name string
@@ -31,16 +31,18 @@ func TestProbeMP4(t *testing.T) {
 		{"M4A with title", "a.m4a", cat(ftyp("M4A ", "M4A ", "mp42", "isom"), moov, mdat), 0, probeResult{Title: "Título", Duration: 3500 * time.Millisecond}},
 		{"mdat before moov", "a.m4a", cat(ftyp("M4A "), mdat, moov), 0, probeResult{Title: "Título", Duration: 3500 * time.Millisecond}},
 		{"moov beyond head", "a.mp4", cat(ftyp("isom", "iso2", "mp41"), bigMdat), 10<<20 + 500, probeResult{}},
-		{"mvhd version 1", "a.m4a", cat(ftyp("mp42"), mp4Box("moov", mvhd1(48000, 48000*90)), mdat), 0, probeResult{Duration: 90 * time.Second}},
+		{"mvhd version 1", "a.m4a", cat(ftyp("mp42"), mp4Box("moov", mvhd1(48000, 48000*3)), mdat), 0, probeResult{Duration: 3 * time.Second}},
 		{"mvhd unknown duration", "a.m4a", cat(ftyp("mp42"), mp4Box("moov", mvhd0(1000, 0xFFFFFFFF)), mdat), 0, probeResult{}},
 		{"mvhd zero timescale", "a.m4a", cat(ftyp("mp42"), mp4Box("moov", mvhd0(0, 1000)), mdat), 0, probeResult{}},
 		{"compatible brand only", "a.mp4", cat(ftyp("abcd", "wxyz", "mp42"), moov), 0, probeResult{Title: "Título", Duration: 3500 * time.Millisecond}},
 		{"audiobook", "a.m4a", cat(ftyp("M4B "), moov), 0, probeResult{Title: "Título", Duration: 3500 * time.Millisecond}},
 		{"QuickTime-style meta", "a.m4a", cat(ftyp("M4A "), mp4Box("moov", mvhd0(1, 7), qtMeta)), 0, probeResult{Title: "QuickTime", Duration: 7 * time.Second}},
 		{"64-bit box size", "a.m4a", cat(ftyp("M4A "), largesize, moov), 0, probeResult{Title: "Título", Duration: 3500 * time.Millisecond}},
-		{"mdat to end of file", "a.m4a", cat(ftyp("M4A "), moov, []byte{0, 0, 0, 0}, []byte("mdat"), make([]byte, 300)), 0, probeResult{Title: "Título", Duration: 3500 * time.Millisecond}},
+		{"mdat to end of file", "a.m4a", cat(ftyp("M4A "), moov, []byte{0, 0, 0, 0}, []byte("mdat"), make([]byte, 8000)), 0, probeResult{Title: "Título", Duration: 3500 * time.Millisecond}},
 		{"non-text title", "a.m4a", cat(ftyp("M4A "), mp4Box("moov", mvhd0(1000, 1000), ilstTitle(21, []byte{7})), mdat), 0, probeResult{Duration: time.Second}},
 		{"JPEG title", "a.m4a", cat(ftyp("M4A "), mp4Box("moov", mvhd0(1000, 1000), ilstTitle(13, []byte{0xFF, 0xD8})), mdat), 0, probeResult{Duration: time.Second}},
+		{"8 kbit/s", "a.m4a", cat(ftyp("M4A "), moov, mp4Box("mdat", make([]byte, 3500))), 0, probeResult{Reason: "8 kbps: Alexa plays 16–384 kbps"}},
+		{"15.9 kbit/s", "a.m4a", cat(ftyp("M4A "), mp4Box("moov", mvhd0(1000, 3000)), mp4Box("mdat", make([]byte, 5950))), 0, probeResult{Reason: "15.9 kbps: Alexa plays 16–384 kbps"}},
 		{"QuickTime movie", "a.mp4", cat(ftyp("qt  ", "qt  "), moov), 0, probeResult{Reason: `unsupported MP4 brand "qt  "`}},
 		{"binary brand", "a.mp4", cat(ftyp("\x00\x01\xfe\xff"), moov), 0, probeResult{Reason: `unsupported MP4 brand "\x00\x01\xfe\xff"`}},
 		{"FairPlay", "a.m4a", cat(ftyp("M4P ", "M4P ", "mp42", "isom"), moov), 0, probeResult{Reason: "DRM-protected audio"}},
