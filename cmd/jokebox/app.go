@@ -15,9 +15,12 @@ func newApp(ctx context.Context, c *cli, need config.Requirement) (*app.App, err
 	return app.FromEnv(ctx, c.getenv, need, c.logger())
 }
 
+// logger logs to stderr as text, at debug level with JOKEBOX_DEBUG=true.
+// A malformed JOKEBOX_DEBUG means info here; the command reports it when it
+// loads its configuration.
 func (c *cli) logger() *slog.Logger {
 	level := slog.LevelInfo
-	if c.getenv("JOKEBOX_DEBUG") != "" {
+	if cfg, _ := config.Load(c.getenv, 0); cfg.Debug {
 		level = slog.LevelDebug
 	}
 	return slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: level}))

@@ -72,7 +72,7 @@ func runDev(ctx context.Context, c *cli, args []string) error {
 	}
 	defer ln.Close()
 
-	cfg, err := config.Load(c.getenv, 0)
+	cfg, err := devConfig(c.getenv)
 	if err != nil {
 		return err
 	}
@@ -83,14 +83,8 @@ func runDev(ctx context.Context, c *cli, args []string) error {
 	if pageSkillID == "" {
 		pageSkillID = devSkillID
 	}
-	if c.getenv("JOKEBOX_CONTINUOUS") == "" {
-		cfg.Continuous = true
-	}
-	if c.getenv("JOKEBOX_MANIFEST_TTL") == "" {
-		cfg.ManifestTTL = 0 // see every change at once
-	}
 	appLog := c.logger()
-	if c.getenv("JOKEBOX_DEBUG") == "" {
+	if !cfg.Debug {
 		// The indexer and the skill log every batch and playback event.
 		appLog = slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
@@ -226,6 +220,15 @@ func runDev(ctx context.Context, c *cli, args []string) error {
 	}
 	fmt.Fprintln(out, "stopped")
 	return nil
+}
+
+// devConfig reads the configuration over dev's defaults: continuous play,
+// and no manifest cache so that every change shows at once. The variables
+// still override them.
+func devConfig(getenv func(string) string) (config.Config, error) {
+	base := config.Defaults()
+	base.Continuous, base.ManifestTTL = true, 0
+	return config.LoadOver(base, getenv, 0)
 }
 
 // printIndexed says what the indexer published: verb ("indexed" at start,

@@ -13,8 +13,9 @@ import (
 
 // runIndex runs the indexer as a long-poll SQS worker.
 func runIndex(ctx context.Context, c *cli, args []string) error {
+	cfg, _ := config.Load(c.getenv, 0) // a malformed variable is reported by newApp, after -h
 	fs := newFlags(c, "index")
-	queueURL := fs.String("queue-url", c.getenv("JOKEBOX_QUEUE_URL"), "SQS queue `URL` receiving the bucket's notifications (default $JOKEBOX_QUEUE_URL)")
+	queueURL := fs.String("queue-url", cfg.QueueURL, "SQS queue `URL` receiving the bucket's notifications (default $JOKEBOX_QUEUE_URL)")
 	once := fs.Bool("once", false, "drain the queue, then exit")
 	batch := fs.Int("batch", 100, "messages applied as one manifest version")
 	if err := parseFlags(fs, args); err != nil {

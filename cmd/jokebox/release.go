@@ -25,12 +25,13 @@ func runRelease(ctx context.Context, c *cli, action string, args []string) error
 	if action != "release" {
 		path += " " + action
 	}
+	cfg, _ := config.Load(c.getenv, 0) // flag defaults; a malformed variable is reported below, after -h
 	fs := newFlags(c, path)
 	dryRun := fs.Bool("dry-run", false, "print every step without calling anything")
 	submit := fs.Bool("submit", false, "also validate the skill and submit it for certification (release only)")
 	manual := fs.Bool("manual-publishing", false, "with --submit: publish by hand after certification instead of automatically")
-	function := fs.String("function", c.getenv("JOKEBOX_SKILL_FUNCTION"), "skill Lambda `NAME` or ARN (default $JOKEBOX_SKILL_FUNCTION)")
-	skillID := fs.String("skill-id", c.getenv("JOKEBOX_SKILL_ID"), "Alexa skill `ID` (default $JOKEBOX_SKILL_ID)")
+	function := fs.String("function", cfg.SkillFunction, "skill Lambda `NAME` or ARN (default $JOKEBOX_SKILL_FUNCTION)")
+	skillID := fs.String("skill-id", cfg.SkillID, "Alexa skill `ID` (default $JOKEBOX_SKILL_ID)")
 	dir := fs.String("dir", "skill-package", "skill package directory, for the locales to validate (release --submit)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -67,7 +68,11 @@ func runRelease(ctx context.Context, c *cli, action string, args []string) error
 		Resume:   resumeCommand(path, fs),
 	}
 	if !*dryRun {
-		awsCfg, err := config.AWS(ctx, config.Config{})
+		cfg, err := config.Load(c.getenv, 0)
+		if err != nil {
+			return err
+		}
+		awsCfg, err := config.AWS(ctx, cfg)
 		if err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 
+	"github.com/jokebox/jokebox/shared/config"
 	"github.com/jokebox/jokebox/shared/server"
 	"github.com/jokebox/jokebox/shared/verify"
 )
@@ -68,7 +69,11 @@ func serveOptions(c *cli, args []string) (server.Options, error) {
 	if (f.cert == "") != (f.key == "") {
 		return server.Options{}, errors.New("serve: give both --tls-cert and --tls-key, or neither")
 	}
-	switch skillID := c.getenv("JOKEBOX_SKILL_ID"); {
+	cfg, err := config.Load(c.getenv, 0)
+	if err != nil {
+		return server.Options{}, err
+	}
+	switch skillID := cfg.SkillID; {
 	case skillID == "" && !f.anySkill:
 		return server.Options{}, errNoSkillID
 	case skillID != "" && f.anySkill:

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jokebox/jokebox/shared/config"
 	"github.com/jokebox/jokebox/shared/skill"
 	"github.com/jokebox/jokebox/shared/skillpkg"
 	"github.com/jokebox/jokebox/shared/smapi"
@@ -64,13 +65,17 @@ func runSkillDeployModel(ctx context.Context, c *cli, args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("skill deploy-model: unexpected argument %q", fs.Arg(0))
 	}
-	skillID := c.getenv("JOKEBOX_SKILL_ID")
+	cfg, err := config.Load(c.getenv, 0)
+	if err != nil {
+		return err
+	}
+	skillID := cfg.SkillID
 	creds, credErr := smapi.CredentialsFromEnv(c.getenv)
 	var missing []string
 	if skillID == "" {
 		missing = append(missing, "JOKEBOX_SKILL_ID")
 	}
-	if c.getenv("JOKEBOX_BUCKET") == "" {
+	if cfg.Bucket == "" {
 		missing = append(missing, "JOKEBOX_BUCKET") // the playlist values come from its manifest
 	}
 	if err := configError(missing, credErr); err != nil {

@@ -101,8 +101,8 @@ func manifestFolders(ctx context.Context, c *cli) ([]string, error) {
 // warnMissingFolders prints a warning for each model that lacks folders of
 // the current manifest, when the bucket is configured and readable.
 func warnMissingFolders(ctx context.Context, c *cli, pkg *skillpkg.Package) {
-	if c.getenv("JOKEBOX_BUCKET") == "" {
-		return
+	if cfg, _ := config.Load(c.getenv, 0); cfg.Bucket == "" {
+		return // a malformed variable is reported by manifestFolders
 	}
 	folders, err := manifestFolders(ctx, c)
 	if err != nil {

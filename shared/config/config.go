@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +33,8 @@ type Config struct {
 	// Endpoint is AWS_ENDPOINT_URL, for emulators; "" for AWS.
 	Endpoint string
 	Region   string // AWS_REGION
+	QueueURL string // JOKEBOX_QUEUE_URL: the queue `jokebox index` polls
+	Debug    bool   // JOKEBOX_DEBUG: debug-level logs in the CLI
 }
 
 // Requirement says which variables a program needs.
@@ -49,20 +52,37 @@ const (
 	DefaultManifestTTL = 60 * time.Second
 )
 
-// Load reads the configuration. The error names every missing or malformed
-// variable at once.
+// Defaults is the configuration before any variable is read.
+func Defaults() Config {
+	return Config{URLTTL: DefaultURLTTL, ManifestTTL: DefaultManifestTTL}
+}
+
+// Load reads the configuration over Defaults. The error names every
+// missing or malformed variable at once.
 func Load(getenv func(string) string, need Requirement) (Config, error) {
-	c := Config{
-		Bucket:        getenv("JOKEBOX_BUCKET"),
-		ManifestParam: getenv("JOKEBOX_MANIFEST_PARAM"),
-		SkillFunction: getenv("JOKEBOX_SKILL_FUNCTION"),
-		SkillID:       getenv("JOKEBOX_SKILL_ID"),
-		Endpoint:      getenv("AWS_ENDPOINT_URL"),
-		Region:        getenv("AWS_REGION"),
-		URLTTL:        DefaultURLTTL,
-		ManifestTTL:   DefaultManifestTTL,
-		Welcome:       map[string]string{},
+	return LoadOver(Defaults(), getenv, need)
+}
+
+// LoadOver reads the configuration over base: a variable that is set
+// replaces base's value, one that is not keeps it. A program whose defaults
+// differ (jokebox dev plays continuously and caches nothing) passes its
+// own base instead of reading variables again to tell "unset" from "set".
+func LoadOver(base Config, getenv func(string) string, need Requirement) (Config, error) {
+	c := base
+	str := func(name string, dst *string) {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
 	}
+	str("JOKEBOX_BUCKET", &c.Bucket)
+	str("JOKEBOX_MANIFEST_PARAM", &c.ManifestParam)
+	str("JOKEBOX_SKILL_FUNCTION", &c.SkillFunction)
+	str("JOKEBOX_SKILL_ID", &c.SkillID)
+	str("JOKEBOX_QUEUE_URL", &c.QueueURL)
+	str("AWS_ENDPOINT_URL", &c.Endpoint)
+	str("AWS_REGION", &c.Region)
+	c.Welcome = map[string]string{}
+	maps.Copy(c.Welcome, base.Welcome)
 	var missing, bad []string
 	if need&NeedBucket != 0 && c.Bucket == "" {
 		missing = append(missing, "JOKEBOX_BUCKET")
@@ -91,6 +111,7 @@ func Load(getenv func(string) string, need Requirement) (Config, error) {
 	}
 	boolVar("JOKEBOX_S3_PATH_STYLE", &c.PathStyle)
 	boolVar("JOKEBOX_CONTINUOUS", &c.Continuous)
+	boolVar("JOKEBOX_DEBUG", &c.Debug)
 	durVar("JOKEBOX_URL_TTL", &c.URLTTL, time.Minute, 7*24*time.Hour)
 	durVar("JOKEBOX_MANIFEST_TTL", &c.ManifestTTL, 0, 24*time.Hour)
 	if v := getenv("JOKEBOX_WELCOME"); v != "" {
@@ -112,10 +133,18 @@ func Load(getenv func(string) string, need Requirement) (Config, error) {
 	return c, nil
 }
 
-// AWS loads the AWS configuration (region, credentials, AWS_ENDPOINT_URL)
-// the standard way.
+// AWS loads the AWS configuration for c: c's Region and Endpoint when set,
+// credentials and the rest the SDK's standard way. Without a region
+// anywhere it is us-east-1.
 func AWS(ctx context.Context, c Config) (aws.Config, error) {
-	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+	var opts []func(*awsconfig.LoadOptions) error
+	if c.Region != "" {
+		opts = append(opts, awsconfig.WithRegion(c.Region))
+	}
+	if c.Endpoint != "" {
+		opts = append(opts, awsconfig.WithBaseEndpoint(c.Endpoint))
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return cfg, fmt.Errorf("aws configuration: %w", err)
 	}

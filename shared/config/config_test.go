@@ -1,9 +1,12 @@
 package config
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
 func env(m map[string]string) func(string) string {
@@ -38,10 +41,10 @@ func TestLoad(t *testing.T) {
 		{
 			name: "malformed values named with the missing ones",
 			env: map[string]string{
-				"JOKEBOX_URL_TTL": "forever", "JOKEBOX_CONTINUOUS": "sí", "JOKEBOX_MANIFEST_TTL": "-1s", "JOKEBOX_S3_PATH_STYLE": "yes",
+				"JOKEBOX_URL_TTL": "forever", "JOKEBOX_CONTINUOUS": "sí", "JOKEBOX_DEBUG": "on", "JOKEBOX_MANIFEST_TTL": "-1s", "JOKEBOX_S3_PATH_STYLE": "yes",
 			},
 			need:    NeedBucket,
-			wantErr: []string{"missing JOKEBOX_BUCKET", `JOKEBOX_URL_TTL="forever"`, `JOKEBOX_CONTINUOUS="sí"`, `JOKEBOX_MANIFEST_TTL="-1s"`, `JOKEBOX_S3_PATH_STYLE="yes"`},
+			wantErr: []string{"missing JOKEBOX_BUCKET", `JOKEBOX_DEBUG="on"`, `JOKEBOX_URL_TTL="forever"`, `JOKEBOX_CONTINUOUS="sí"`, `JOKEBOX_MANIFEST_TTL="-1s"`, `JOKEBOX_S3_PATH_STYLE="yes"`},
 		},
 		{
 			name:    "URL lifetime over seven days",
@@ -55,6 +58,7 @@ func TestLoad(t *testing.T) {
 				"JOKEBOX_BUCKET": "b", "JOKEBOX_MANIFEST_PARAM": "/p", "JOKEBOX_SKILL_FUNCTION": "f", "JOKEBOX_SKILL_ID": "amzn1.ask.skill.x",
 				"JOKEBOX_URL_TTL": "2h", "JOKEBOX_CONTINUOUS": "true", "JOKEBOX_MANIFEST_TTL": "0s", "JOKEBOX_S3_PATH_STYLE": "true",
 				"JOKEBOX_WELCOME": "hola", "JOKEBOX_WELCOME_EN": "hi", "JOKEBOX_WELCOME_ES_MX": "qué onda",
+				"JOKEBOX_QUEUE_URL": "http://q", "JOKEBOX_DEBUG": "1",
 			},
 			need: NeedBucket | NeedSkillFunction,
 			check: func(t *testing.T, c Config) {
@@ -63,6 +67,9 @@ func TestLoad(t *testing.T) {
 				}
 				if c.Welcome[""] != "hola" || c.Welcome["en"] != "hi" || c.Welcome["es-MX"] != "qué onda" {
 					t.Errorf("welcome = %v", c.Welcome)
+				}
+				if c.QueueURL != "http://q" || !c.Debug {
+					t.Errorf("queue URL %q, debug %v; want http://q, true", c.QueueURL, c.Debug)
 				}
 			},
 		},
@@ -87,6 +94,57 @@ func TestLoad(t *testing.T) {
 			}
 			tt.check(t, c)
 		})
+	}
+}
+
+// TestLoadOver: a program's own defaults hold for unset variables and
+// yield to set ones, without the program reading any variable itself.
+func TestLoadOver(t *testing.T) {
+	t.Parallel()
+	base := Defaults()
+	base.Continuous, base.ManifestTTL, base.Welcome = true, 0, map[string]string{"es": "hola"}
+	c, err := LoadOver(base, env(map[string]string{"JOKEBOX_BUCKET": "b"}), NeedBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Continuous || c.ManifestTTL != 0 || c.URLTTL != DefaultURLTTL || c.Welcome["es"] != "hola" {
+		t.Errorf("unset variables: %+v; want the base's values", c)
+	}
+	c, err = LoadOver(base, env(map[string]string{"JOKEBOX_BUCKET": "b", "JOKEBOX_CONTINUOUS": "false", "JOKEBOX_MANIFEST_TTL": "5s", "JOKEBOX_WELCOME_ES": "buenas"}), NeedBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Continuous || c.ManifestTTL != 5*time.Second || c.Welcome["es"] != "buenas" {
+		t.Errorf("set variables: %+v; want them to replace the base's values", c)
+	}
+	if base.Welcome["es"] != "hola" {
+		t.Error("LoadOver changed its base's Welcome map")
+	}
+}
+
+// TestAWSUsesConfig: the region and endpoint of the Config given win over
+// the environment's, so a program can change them after Load.
+func TestAWSUsesConfig(t *testing.T) {
+	for k, v := range map[string]string{
+		"AWS_REGION": "eu-west-1", "AWS_ENDPOINT_URL": "http://127.0.0.1:1", "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+		"AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null", "AWS_PROFILE": "",
+	} {
+		t.Setenv(k, v)
+	}
+	cfg, err := AWS(context.Background(), Config{Region: "ap-south-1", Endpoint: "http://127.0.0.1:2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Region != "ap-south-1" || aws.ToString(cfg.BaseEndpoint) != "http://127.0.0.1:2" {
+		t.Errorf("AWS(Config{ap-south-1, :2}) = region %q, endpoint %q; want the Config's", cfg.Region, aws.ToString(cfg.BaseEndpoint))
+	}
+	t.Setenv("AWS_REGION", "")
+	cfg, err = AWS(context.Background(), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Region != "us-east-1" {
+		t.Errorf("AWS(Config{}) without a region anywhere = %q; want us-east-1", cfg.Region)
 	}
 }
 

@@ -34,7 +34,7 @@ type SyncConfig struct {
 	S3       ObjectWriter // client for the bucket
 	Indexer  SQSHandler   // receives the S3 event notifications; nil sends none
 	Progress io.Writer    // progress lines for large folders; nil for none
-	Logger   *slog.Logger // nil for slog.Default()
+	Logger   *slog.Logger // nil discards its lines
 	// Prepare, when set, makes what is uploaded for a media file (say, an
 	// MP3 converted from a WAV, under another key); nil uploads each file
 	// as it is under its own key.
@@ -71,7 +71,7 @@ type fileStamp struct {
 func NewSyncer(cfg SyncConfig) *Syncer {
 	log := cfg.Logger
 	if log == nil {
-		log = slog.Default()
+		log = slog.New(slog.DiscardHandler)
 	}
 	return &Syncer{
 		cfg:    cfg,

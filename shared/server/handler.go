@@ -53,7 +53,7 @@ type HandlerOptions struct {
 	// from Alexa, for local testing only. It must be set on purpose: a nil
 	// Verifier alone is an error.
 	InsecureSkipVerify bool
-	// Logger receives a line per request; nil means slog.Default().
+	// Logger receives a line per request; nil discards them.
 	Logger *slog.Logger
 }
 
@@ -70,7 +70,7 @@ func NewHandler(inv Invoker, o HandlerOptions) (http.Handler, error) {
 	}
 	h := &handler{inv: inv, log: o.Logger}
 	if h.log == nil {
-		h.log = slog.Default()
+		h.log = slog.New(slog.DiscardHandler)
 	}
 	switch {
 	case o.InsecureSkipVerify && o.Verifier != nil:

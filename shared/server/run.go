@@ -21,7 +21,7 @@ type Options struct {
 	// Verifier and InsecureSkipVerify are as in HandlerOptions.
 	Verifier           Verifier
 	InsecureSkipVerify bool
-	// Logger receives start, stop and request lines; nil: slog.Default().
+	// Logger receives start, stop and request lines; nil discards them.
 	Logger *slog.Logger
 
 	ReadHeaderTimeout time.Duration // default 5 s
@@ -51,7 +51,7 @@ func Serve(ctx context.Context, ln net.Listener, inv Invoker, o Options) error {
 	defer ln.Close()
 	log := o.Logger
 	if log == nil {
-		log = slog.Default()
+		log = slog.New(slog.DiscardHandler)
 	}
 	if (o.TLSCert == "") != (o.TLSKey == "") {
 		return errors.New("server: give both a TLS certificate and its key, or neither")

@@ -74,7 +74,7 @@ type Client struct {
 	// validation or a new certification to appear; 0 means 15 minutes.
 	// WaitCertification takes its own bound, since reviews take days.
 	PollTimeout time.Duration
-	// Logger receives retries and polls at debug level; nil means slog.Default().
+	// Logger receives retries and polls at debug level; nil discards them.
 	Logger *slog.Logger
 
 	// sleep waits for d or until ctx ends; tests replace it.
@@ -149,11 +149,14 @@ func (c *Client) baseURL() string {
 	return strings.TrimSuffix(c.BaseURL, "/")
 }
 
+// discard is the logger of a nil Logger field.
+var discard = slog.New(slog.DiscardHandler)
+
 func (c *Client) logger() *slog.Logger {
 	if c.Logger != nil {
 		return c.Logger
 	}
-	return slog.Default()
+	return discard
 }
 
 func (c *Client) pollInterval() time.Duration {

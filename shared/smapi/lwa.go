@@ -123,7 +123,7 @@ type TokenSource struct {
 	// HTTPClient makes the requests; nil means http.DefaultClient. Its
 	// redirect policy is not used: redirects are never followed.
 	HTTPClient *http.Client
-	// Logger receives one debug line per refresh; nil means slog.Default().
+	// Logger receives one debug line per refresh; nil discards it.
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -199,7 +199,7 @@ func (ts *TokenSource) logger() *slog.Logger {
 	if ts.Logger != nil {
 		return ts.Logger
 	}
-	return slog.Default()
+	return discard
 }
 
 // tokenResponse is LWA's answer, success or error.
