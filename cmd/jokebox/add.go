@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -193,7 +194,7 @@ func runAdd(ctx context.Context, c *cli, args []string) error {
 		head, err := a.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(a.Config.Bucket), Key: aws.String(f.key)})
 		var nf *s3types.NotFound
 		switch {
-		case err == nil && head.Metadata[metaHash] == f.hash:
+		case err == nil && (head.Metadata[metaHash] == f.hash || !f.convert && sameMD5(f.path, aws.ToString(head.ETag))):
 			f.skipped, f.etag = true, strings.Trim(aws.ToString(head.ETag), `"`)
 			continue
 		case err != nil && !errors.As(err, &nf):
@@ -436,6 +437,26 @@ func contentHash(p, recipe string) (string, error) {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// sameMD5 reports whether etag is the MD5 of the file at p: the ETag S3
+// gives an object uploaded in one part without KMS, as by `aws s3 cp` of a
+// small file, which carries no jokebox-sha256.
+func sameMD5(p, etag string) bool {
+	etag = strings.Trim(etag, `"`)
+	if len(etag) != 32 {
+		return false // multipart ("…-3") or not an MD5
+	}
+	fh, err := os.Open(p)
+	if err != nil {
+		return false
+	}
+	defer fh.Close()
+	h := md5.New()
+	if _, err := io.Copy(h, fh); err != nil {
+		return false
+	}
+	return hex.EncodeToString(h.Sum(nil)) == etag
 }
 
 // titleOf is a converted file's title: its tag, else its file name.

@@ -121,6 +121,16 @@ func TestMotoAdd(t *testing.T) {
 		t.Errorf("titles %v; want the sources' tags", titles)
 	}
 
+	// Content uploaded by plain `aws s3 cp` (no jokebox metadata) is
+	// recognized by its MD5 ETag.
+	plain, err := os.ReadFile(filepath.Join(dir, "chistes", "Canción año.mp3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s3c.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String("add"), Key: aws.String("Canción año.mp3"), Body: bytes.NewReader(plain)}); err != nil {
+		t.Fatal(err)
+	}
+
 	// Second run: everything is there; the indexer has published it.
 	out, _ = jokeboxErr(t, "add", "--wait", "10s", filepath.Join(dir, "chistes"))
 	t.Logf("second run:\n%s", out)
