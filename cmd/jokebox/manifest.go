@@ -60,6 +60,7 @@ type EntryJSON struct {
 	Size       int64  `json:"size"`
 	ETag       string `json:"etag"`
 	DurationMS int64  `json:"durationMs,omitempty"`
+	Language   string `json:"language,omitempty"` // from the file's ID3 TLAN tag
 }
 
 // RejectionJSON is one rejected file.
@@ -75,7 +76,7 @@ func manifestView(m *manifest.Manifest) ManifestJSON {
 		pj := PlaylistJSON{Name: p.Name, Library: i == 0, Seed: p.Seed, Entries: make([]EntryJSON, len(p.Order))}
 		for j, idx := range p.Order {
 			e := &m.Entries[idx]
-			pj.Entries[j] = EntryJSON{Key: e.Key, Title: skill.Title(e), Size: e.Size, ETag: e.ETag, DurationMS: e.Duration.Milliseconds()}
+			pj.Entries[j] = EntryJSON{Key: e.Key, Title: skill.Title(e), Size: e.Size, ETag: e.ETag, DurationMS: e.Duration.Milliseconds(), Language: m.Languages[e.Key]}
 		}
 		v.Playlists = append(v.Playlists, pj)
 	}

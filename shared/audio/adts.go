@@ -51,7 +51,8 @@ func probeADTS(head []byte, size int64) (Info, error) {
 	}
 	var info Info
 	if tagHdr != nil {
-		info.Title = id3Title(head, *tagHdr)
+		info.Title, info.Language = id3Text(head, *tagHdr)
+		info.Language = language(info.Language)
 	}
 	if start >= int64(len(head)) {
 		return info, nil // tags fill the head: see probeMP3

@@ -23,6 +23,7 @@ type Info struct {
 	Title    string        // from the ID3v2 TIT2 frame or the MP4 ©nam box; "" when absent or beyond the head
 	Duration time.Duration // 0 when unknown
 	Bitrate  int           // average bits a second of the file's media; 0 when unknown
+	Language string        // ISO 639-1 code ("es") from the ID3v2 TLAN frame; "" when absent or unknown
 }
 
 // MinBitrate and MaxBitrate bound the bit rates Alexa's AudioPlayer plays
@@ -167,4 +168,29 @@ func duration(n, rate int64) time.Duration {
 		return time.Duration(secs) * time.Second
 	}
 	return time.Duration(secs)*time.Second + time.Duration(rem*int64(time.Second)/rate)
+}
+
+// iso639 maps the ISO 639-2 codes an ID3 TLAN frame holds to the ISO 639-1
+// codes of Alexa locales, for the languages people are likely to tag.
+var iso639 = map[string]string{
+	"spa": "es", "esl": "es", "eng": "en", "fra": "fr", "fre": "fr", "deu": "de", "ger": "de",
+	"ita": "it", "por": "pt", "jpn": "ja", "hin": "hi", "ara": "ar", "nld": "nl", "dut": "nl",
+}
+
+// language turns a TLAN frame's text ("spa", "eng", "es") into a two-letter
+// code, or "" when it names no language known here. A frame may list
+// several languages; the first counts.
+func language(tlan string) string {
+	t := strings.ToLower(strings.TrimSpace(tlan))
+	if len(t) >= 3 {
+		if l, ok := iso639[t[:3]]; ok {
+			return l
+		}
+	}
+	if len(t) == 2 || (len(t) > 2 && !unicode.IsLetter(rune(t[2]))) {
+		if unicode.IsLetter(rune(t[0])) && unicode.IsLetter(rune(t[1])) && t[0] < 0x80 && t[1] < 0x80 {
+			return t[:2]
+		}
+	}
+	return ""
 }

@@ -50,13 +50,14 @@ func TestPlayable(t *testing.T) {
 // probeResult is Probe's outcome in a comparable form.
 type probeResult struct {
 	Title    string        `json:",omitempty"`
+	Language string        `json:",omitempty"`
 	Duration time.Duration `json:",omitempty"`
 	Reason   string        `json:",omitempty"`
 }
 
 func probe(key string, head []byte, size int64) probeResult {
 	info, err := Probe(key, head, size)
-	return probeResult{Title: info.Title, Duration: info.Duration, Reason: Reason(err)}
+	return probeResult{Title: info.Title, Language: info.Language, Duration: info.Duration, Reason: Reason(err)}
 }
 
 func TestProbeFixtures(t *testing.T) {
@@ -229,6 +230,11 @@ func TestProbeMP3(t *testing.T) {
 		{"ID3 frame past the tag", append(id3v2(3, 0, -1, frame23("TIT2", 0, utf8Text("x"))[:10], []byte{3}), three...), 0, probeResult{Duration: cbr(3)}},
 		{"ID3 title with controls and spaces", append(title(" \tline\none\x00 "), three...), 0, probeResult{Title: "line one", Duration: cbr(3)}},
 		{"two ID3 tags", append(append(title("First"), title("Second")...), three...), 0, probeResult{Title: "First", Duration: cbr(3)}},
+		{"ID3v2.3 language", append(id3v2(3, 0, -1, frame23("TLAN", 0, []byte("\x00spa")), frame23("TIT2", 0, utf8Text("Uno"))), three...), 0, probeResult{Title: "Uno", Language: "es", Duration: cbr(3)}},
+		{"ID3v2.4 language after title", append(id3v2(4, 0, -1, frame24("TIT2", 0, utf8Text("One")), frame24("TLAN", 0, utf8Text("eng"))), three...), 0, probeResult{Title: "One", Language: "en", Duration: cbr(3)}},
+		{"ID3v2.2 language", append(id3v2(2, 0, -1, frame22("TLA", []byte("\x00ENG"))), three...), 0, probeResult{Language: "en", Duration: cbr(3)}},
+		{"ID3 two-letter language", append(id3v2(3, 0, -1, frame23("TLAN", 0, utf8Text("es"))), three...), 0, probeResult{Language: "es", Duration: cbr(3)}},
+		{"ID3 unknown language", append(id3v2(3, 0, -1, frame23("TLAN", 0, utf8Text("xyz"))), three...), 0, probeResult{Duration: cbr(3)}},
 		{"ID3 tag bigger than head", bigTag[:HeadSize], 4 << 20, probeResult{Title: "Big Art"}},
 		{"ID3 tag bigger than head, no audio after", bigTag[:HeadSize], 1<<20 + 10, probeResult{Reason: "ID3 tag with no audio"}},
 		{"ID3 tag bigger than file", bigTag[:HeadSize], 1 << 19, probeResult{Reason: "ID3 tag runs past end of file"}},

@@ -75,21 +75,22 @@ func skipID3(head []byte, size int64) (start int64, first *id3Header, err error)
 	return start, first, nil
 }
 
-// id3Title returns the title (TIT2, or TT2 in ID3v2.2) of the ID3v2 tag at
-// the start of head, or "" when the tag has none within head or it cannot be
-// decoded. Only the frames wholly inside head are read: a tag cut off by the
-// end of head still yields a title that comes before the cut.
-func id3Title(head []byte, h id3Header) string {
+// id3Text returns the title (TIT2, or TT2 in ID3v2.2) and the language
+// (TLAN, or TLA) of the ID3v2 tag at the start of head, each "" when the tag
+// has none within head or it cannot be decoded. Only the frames wholly
+// inside head are read: a tag cut off by the end of head still yields the
+// frames that come before the cut.
+func id3Text(head []byte, h id3Header) (title, lang string) {
 	body := head[id3HeaderLen:min(int64(len(head)), id3HeaderLen+h.body)]
 	if h.major < 4 && h.flags&0x80 != 0 {
 		body = unsynchronise(body) // v2.2/v2.3 unsynchronise the whole tag after its header
 	}
 	if h.major == 2 && h.flags&0x40 != 0 {
-		return "" // v2.2 compression: never defined, never used
+		return "", "" // v2.2 compression: never defined, never used
 	}
 	if h.major >= 3 && h.flags&0x40 != 0 {
 		if len(body) < 4 {
-			return ""
+			return "", ""
 		}
 		var n int64
 		if h.major == 3 {
@@ -98,13 +99,13 @@ func id3Title(head []byte, h id3Header) string {
 			n = int64(synchsafe(body[:4])) // size includes itself
 		}
 		if n < 4 || n > int64(len(body)) {
-			return ""
+			return "", ""
 		}
 		body = body[n:]
 	}
-	idLen, hdrLen, want := 4, 10, "TIT2"
+	idLen, hdrLen, titleID, langID := 4, 10, "TIT2", "TLAN"
 	if h.major == 2 {
-		idLen, hdrLen, want = 3, 6, "TT2"
+		idLen, hdrLen, titleID, langID = 3, 6, "TT2", "TLA"
 	}
 	for len(body) >= hdrLen && body[0] != 0 {
 		var n int
@@ -117,24 +118,32 @@ func id3Title(head []byte, h id3Header) string {
 			n = synchsafe(body[4:8])
 		}
 		if n > len(body)-hdrLen {
-			return "" // truncated by the end of head (or corrupt)
+			return title, lang // truncated by the end of head (or corrupt)
 		}
-		if string(body[:idLen]) == want {
+		if id := string(body[:idLen]); id == titleID || id == langID {
 			var flags byte
 			if h.major > 2 {
 				flags = body[9]
 			}
-			return decodeID3Title(h.major, flags, body[:idLen], body[hdrLen:hdrLen+n])
+			text := decodeID3Text(h.major, flags, body[:idLen], body[hdrLen:hdrLen+n])
+			if id == titleID && title == "" {
+				title = text
+			} else if id == langID && lang == "" {
+				lang = text
+			}
+			if title != "" && lang != "" {
+				return title, lang
+			}
 		}
 		body = body[hdrLen+n:]
 	}
-	return ""
+	return title, lang
 }
 
-// decodeID3Title decodes one title frame's data with dhowden/tag, from a
+// decodeID3Text decodes one text frame's data with dhowden/tag, from a
 // minimal tag built around it: the frame's size is already known to fit in
 // the data, so the library cannot be made to allocate more than that.
-func decodeID3Title(major, flags byte, id, data []byte) string {
+func decodeID3Text(major, flags byte, id, data []byte) string {
 	switch major {
 	case 3:
 		if flags&0xC0 != 0 { // compressed or encrypted
@@ -198,7 +207,8 @@ func decodeID3Title(major, flags byte, id, data []byte) string {
 	if err != nil {
 		return ""
 	}
-	return m.Title()
+	text, _ := m.Raw()[string(id)].(string)
+	return text
 }
 
 // synchsafe decodes a 28-bit ID3v2 "synchsafe" integer (7 bits a byte).

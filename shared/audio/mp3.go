@@ -164,7 +164,8 @@ func probeMP3(head []byte, size int64) (Info, error) {
 	}
 	var info Info
 	if tagHdr != nil {
-		info.Title = id3Title(head, *tagHdr)
+		info.Title, info.Language = id3Text(head, *tagHdr)
+		info.Language = language(info.Language)
 	}
 	if start >= int64(len(head)) {
 		// The tags fill the head (big cover art) and size says audio

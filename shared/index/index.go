@@ -201,7 +201,7 @@ func (ix *Indexer) probe(ctx context.Context, key, etag string, size int64) (man
 		ix.log.InfoContext(ctx, "rejected", "key", key, "reason", audio.Reason(err))
 		return manifest.Reject(manifest.Rejection{Key: key, Size: size, ETag: etag, Reason: audio.Reason(err)}), nil
 	}
-	return manifest.Upsert(manifest.Entry{Key: key, Size: size, ETag: etag, Title: info.Title, Duration: info.Duration}), nil
+	return manifest.Upsert(manifest.Entry{Key: key, Size: size, ETag: etag, Title: info.Title, Duration: info.Duration}).WithLanguage(info.Language), nil
 }
 
 // each runs fn(0..n-1) with at most ix.Concurrency at once.

@@ -17,6 +17,14 @@ type Change struct {
 	Key    string
 	Entry  *Entry
 	Reject *Rejection
+	// Language is the playable file's tagged language ("es"), or "".
+	Language string
+}
+
+// WithLanguage returns the change with the file's tagged language.
+func (c Change) WithLanguage(language string) Change {
+	c.Language = language
+	return c
 }
 
 // Upsert is the change for a playable file.
@@ -87,6 +95,9 @@ func (m *Manifest) Apply(changes []Change, rng *rand.Rand) Summary {
 	}
 	m.Entries = entries
 	sum.Rejected = m.applyRejections(changes)
+	if m.applyLanguages(changes) && sum == (Summary{}) {
+		sum.Updated++ // only a file's language changed
+	}
 
 	if sum.Added == 0 && sum.Removed == 0 {
 		return sum // same indexes, same orders
@@ -97,6 +108,25 @@ func (m *Manifest) Apply(changes []Change, rng *rand.Rand) Summary {
 	m.insert(added, rng)
 	m.dropEmpty()
 	return sum
+}
+
+// applyLanguages records each change's language, reporting a difference.
+func (m *Manifest) applyLanguages(changes []Change) (changed bool) {
+	for _, c := range changes {
+		old, had := m.Languages[c.Key]
+		switch {
+		case c.Entry != nil && c.Language != "":
+			if m.Languages == nil {
+				m.Languages = map[string]string{}
+			}
+			m.Languages[c.Key] = c.Language
+			changed = changed || old != c.Language
+		case had:
+			delete(m.Languages, c.Key)
+			changed = true
+		}
+	}
+	return changed
 }
 
 func (m *Manifest) applyRejections(changes []Change) int {

@@ -416,3 +416,29 @@ func TestFolder(t *testing.T) {
 		}
 	}
 }
+
+func TestApplyLanguages(t *testing.T) {
+	m := New()
+	a, b := Entry{Key: "mezcla/a.mp3", ETag: "1"}, Entry{Key: "mezcla/b.mp3", ETag: "1"}
+	m.Apply([]Change{Upsert(a).WithLanguage("es"), Upsert(b)}, newRand(1))
+	if diff := cmp.Diff(map[string]string{"mezcla/a.mp3": "es"}, m.Languages); diff != "" {
+		t.Errorf("after adding (-want +got):\n%s", diff)
+	}
+	if sum := m.Apply([]Change{Upsert(a).WithLanguage("es")}, newRand(2)); sum.Changed() {
+		t.Errorf("the same language again changed %+v", sum)
+	}
+	if sum := m.Apply([]Change{Upsert(a).WithLanguage("en"), Upsert(b).WithLanguage("en")}, newRand(3)); !sum.Changed() {
+		t.Error("a new language is not a change")
+	}
+	if sum := m.Apply([]Change{Upsert(a)}, newRand(4)); !sum.Changed() || m.Languages["mezcla/a.mp3"] != "" {
+		t.Errorf("dropping a file's tag: %+v, languages %v", sum, m.Languages)
+	}
+	m.Apply([]Change{Remove(b.Key)}, newRand(5))
+	if len(m.Languages) != 0 {
+		t.Errorf("languages of removed files kept: %v", m.Languages)
+	}
+	got, err := Decode(m.Encode())
+	if err != nil || len(got.Languages) != 0 {
+		t.Errorf("round trip: %v, %v", err, got.Languages)
+	}
+}

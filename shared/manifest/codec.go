@@ -15,22 +15,26 @@ import (
 // The manifest object is a compact binary file, because the skill must load
 // a million entries in well under a second on a small Lambda:
 //
-//	"JBXM" format(1)
+//	"JBXM" format(2)
 //	uvarint version, varint created (Unix ns)
-//	uvarint n, n × entry:      str key, uvarint size, str etag, str title, uvarint duration (ms)
+//	uvarint n, n × entry:      str key, uvarint size, str etag, str title, uvarint duration (ms), str language
 //	uvarint p, p × playlist:   str name, uint64 seed (LE), uvarint len, len × uint32 index (LE)
 //	uvarint r, r × rejection:  str key, uvarint size, str etag, str reason
 //	uint32 CRC-32C (LE) of everything before it
 //
 // where str is a uvarint length followed by that many bytes of UTF-8.
+// Format 1, written before entries had a language, is the same without it;
+// Decode still reads it.
 // `jokebox manifest --json` prints it for people.
 
 const (
 	magic         = "JBXM"
-	formatVersion = 1
+	formatVersion = 2
 	// MaxKeyLen is S3's limit on a key's length in bytes.
 	MaxKeyLen = 1024
 	maxText   = 4096
+	// MaxLanguage bounds an entry's language code ("es", "en").
+	MaxLanguage = 8
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -68,6 +72,7 @@ func (m *Manifest) Encode() []byte {
 		b = appendStr(b, e.ETag)
 		b = appendStr(b, e.Title)
 		b = binary.AppendUvarint(b, uint64(e.Duration.Milliseconds()))
+		b = appendStr(b, m.Languages[e.Key])
 	}
 	b = binary.AppendUvarint(b, uint64(len(m.Playlists)))
 	for _, p := range m.Playlists {
@@ -101,8 +106,9 @@ func Decode(b []byte) (*Manifest, error) {
 	if len(b) < len(magic)+1+4 || string(b[:len(magic)]) != magic {
 		return nil, fmt.Errorf("%w: not a jokebox manifest", ErrCorrupt)
 	}
-	if b[len(magic)] != formatVersion {
-		return nil, fmt.Errorf("%w: format %d, want %d", ErrCorrupt, b[len(magic)], formatVersion)
+	format := b[len(magic)]
+	if format != 1 && format != formatVersion {
+		return nil, fmt.Errorf("%w: format %d, want 1 or %d", ErrCorrupt, format, formatVersion)
 	}
 	body, sum := b[:len(b)-4], binary.LittleEndian.Uint32(b[len(b)-4:])
 	if got := crc32.Checksum(body, castagnoli); got != sum {
@@ -122,6 +128,14 @@ func Decode(b []byte) (*Manifest, error) {
 		e.ETag = d.str(maxText)
 		e.Title = d.str(maxText)
 		e.Duration = time.Duration(d.uvarint(math.MaxInt64/uint64(time.Millisecond))) * time.Millisecond
+		if format >= 2 {
+			if l := d.str(MaxLanguage); l != "" {
+				if m.Languages == nil {
+					m.Languages = map[string]string{}
+				}
+				m.Languages[e.Key] = l
+			}
+		}
 	}
 	np := d.count(10)
 	m.Playlists = make([]Playlist, np)

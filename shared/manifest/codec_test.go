@@ -15,7 +15,7 @@ import (
 func TestEncodeDecodeRoundTrip(t *testing.T) {
 	t.Parallel()
 	withTitle := New()
-	withTitle.Apply([]Change{Upsert(Entry{Key: "ñ/é \"quoted\" +?&=%.mp3", Size: 1 << 40, ETag: "abc-2", Title: strings.Repeat("á", 100), Duration: 5*time.Hour + 7*time.Millisecond})}, newRand(1))
+	withTitle.Apply([]Change{Upsert(Entry{Key: "ñ/é \"quoted\" +?&=%.mp3", Size: 1 << 40, ETag: "abc-2", Title: strings.Repeat("á", 100), Duration: 5*time.Hour + 7*time.Millisecond}).WithLanguage("es")}, newRand(1))
 	withTitle.Version = 1 << 40
 	withTitle.Created = time.Date(2262, 1, 1, 0, 0, 0, 0, time.UTC)
 	empty := New()
@@ -70,6 +70,41 @@ func TestDecodeFlippedBytes(t *testing.T) {
 
 // reseal replaces b's checksum with a correct one, so that the decoder's
 // structural checks are what sees a change.
+// TestDecodeFormat1 reads a manifest written before entries had a
+// language: format 1, the same layout without it.
+func TestDecodeFormat1(t *testing.T) {
+	str := func(b []byte, s string) []byte { return append(binary.AppendUvarint(b, uint64(len(s))), s...) }
+	b := []byte("JBXM\x01")
+	b = binary.AppendUvarint(b, 3)                        // version
+	b = binary.AppendVarint(b, 1_700_000_000_000_000_000) // created
+	b = binary.AppendUvarint(b, 1)                        // one entry
+	b = str(b, "chistes/uno.mp3")
+	b = binary.AppendUvarint(b, 1234)
+	b = str(b, "etag")
+	b = str(b, "Uno")
+	b = binary.AppendUvarint(b, 9000)
+	b = binary.AppendUvarint(b, 2) // the library and one folder
+	for _, name := range []string{"", "chistes"} {
+		b = str(b, name)
+		b = binary.LittleEndian.AppendUint64(b, 7)
+		b = binary.AppendUvarint(b, 1)
+		b = binary.LittleEndian.AppendUint32(b, 0)
+	}
+	b = binary.AppendUvarint(b, 0) // no rejections
+	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+	m, err := Decode(b)
+	if err != nil {
+		t.Fatalf("Decode(format 1): %v", err)
+	}
+	want := Entry{Key: "chistes/uno.mp3", Size: 1234, ETag: "etag", Title: "Uno", Duration: 9 * time.Second}
+	if len(m.Entries) != 1 || m.Entries[0] != want || m.Version != 3 || len(m.Playlists) != 2 {
+		t.Errorf("Decode(format 1) = %+v", m)
+	}
+	if again, err := Decode(m.Encode()); err != nil || again.Entries[0] != want {
+		t.Errorf("format 1 re-encoded: %v, %+v", err, again)
+	}
+}
+
 func reseal(b []byte) []byte {
 	body := b[:len(b)-4]
 	return binary.LittleEndian.AppendUint32(body[:len(body):len(body)], crc32.Checksum(body, castagnoli))
@@ -105,10 +140,15 @@ func TestDecodeRejects(t *testing.T) {
 	t.Parallel()
 	good := sample(t, 4).Encode()
 	tests := map[string][]byte{
-		"empty":       nil,
-		"short":       []byte("JBXM"),
-		"magic":       reseal(append([]byte("XXXX"), good[4:]...)),
-		"format":      reseal(append([]byte("JBXM\x02"), good[5:]...)),
+		"empty":  nil,
+		"short":  []byte("JBXM"),
+		"magic":  reseal(append([]byte("XXXX"), good[4:]...)),
+		"format": reseal(append([]byte("JBXM\x03"), good[5:]...)),
+		"long language": reseal(func() []byte {
+			m := New()
+			m.Apply([]Change{Upsert(Entry{Key: "a.mp3"}).WithLanguage(strings.Repeat("x", MaxLanguage+1))}, newRand(1))
+			return m.Encode()
+		}()),
 		"json":        []byte(`{"version":1}`),
 		"huge count":  reseal([]byte("JBXM\x01\x01\x00\xff\xff\xff\xff\x07\x00\x00\x00\x00")),
 		"big varint":  reseal([]byte("JBXM\x01\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01\x00\x00\x00\x00")),

@@ -53,6 +53,10 @@ type Manifest struct {
 	Entries   []Entry     // sorted by Key, unique
 	Playlists []Playlist  // Playlists[0] is the library-wide playlist; the rest sorted by Name
 	Rejected  []Rejection // sorted by Key, unique
+	// Languages holds the ISO 639-1 language ("es") of the entries whose
+	// file is tagged with one (ID3 TLAN), by key; untagged entries are not
+	// in it, so a library without tags costs nothing here.
+	Languages map[string]string
 }
 
 // New returns an empty manifest at version 0.

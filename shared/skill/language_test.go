@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/jokebox/jokebox/shared/alexa"
@@ -94,5 +95,42 @@ func TestLaunchPlaysDeviceLanguage(t *testing.T) {
 				t.Errorf("asking for %q in %s played %s; want folder %s", tc.askFor, tc.locale, tok.Key, tc.askedDir)
 			}
 		})
+	}
+}
+
+// TestLaunchUsesTagLanguage: without an overrides entry for its folder, a
+// file's own ID3 language tag decides; the overrides file wins over it.
+func TestLaunchUsesTagLanguage(t *testing.T) {
+	m := buildManifest(1, "mezcla/uno.mp3", "mezcla/two.mp3", "mezcla/tres.mp3", "jokes/tagged-es.mp3", "jokes/four.mp3", "suelto.mp3")
+	lang := map[string]string{"mezcla/uno.mp3": "es", "mezcla/two.mp3": "en", "mezcla/tres.mp3": "es", "jokes/tagged-es.mp3": "es"}
+	m.Languages = lang
+	over, err := spoken.ParseOverrides([]byte(`{"folders": {"jokes": {"language": "en"}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newTestHandler(t, &memSource{m: m}, Config{Playlists: over})
+	h.pick = rand.IntN
+	for _, tc := range []struct {
+		locale  string
+		allowed []string
+	}{
+		{"es-ES", []string{"mezcla/uno.mp3", "mezcla/tres.mp3", "suelto.mp3"}},
+		{"en-US", []string{"mezcla/two.mp3", "jokes/tagged-es.mp3", "jokes/four.mp3", "suelto.mp3"}},
+	} {
+		seen := map[string]bool{}
+		for range 20 {
+			req := load(t, "launch.es-ES.json", func(r *alexa.Request) {
+				r.Request.Locale = tc.locale
+				r.Context.AudioPlayer = nil
+			})
+			_, tok := played(t, handle(t, h, req))
+			seen[tok.Key] = true
+			if !slices.Contains(tc.allowed, tok.Key) {
+				t.Errorf("launch in %s played %s; want one of %q", tc.locale, tok.Key, tc.allowed)
+			}
+		}
+		if len(seen) < 2 {
+			t.Errorf("20 launches in %s played only %v", tc.locale, seen)
+		}
 	}
 }

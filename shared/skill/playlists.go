@@ -117,13 +117,18 @@ func (r *request) unknownPlaylist(m *manifest.Manifest, said string) string {
 }
 
 // fits reports whether an entry may play from the library on this device:
-// its folder's language (from the overrides file) is unmarked or the
-// device's. Folder playlists play whatever their language.
+// its language is unmarked or the device's. The language is its folder's
+// in the overrides file, else the file's own ID3 language tag. Folder
+// playlists play whatever their language.
 func (r *request) fits(c cursor) bool {
 	if c.pl.Name != "" || c.pos < 0 {
 		return true
 	}
-	l := r.h.cfg.Playlists.FolderLanguage(manifest.Folder(c.entry().Key))
+	e := c.entry()
+	l := r.h.cfg.Playlists.FolderLanguage(manifest.Folder(e.Key))
+	if l == "" {
+		l = c.m.Languages[e.Key]
+	}
 	return l == "" || l == spoken.Language(r.Request.Request.Locale)
 }
 
