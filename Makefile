@@ -3,7 +3,8 @@
 
 GO ?= go
 STATICCHECK ?= $(shell command -v staticcheck 2>/dev/null || echo "$$($(GO) env GOPATH)/bin/staticcheck")
-FUZZTIME ?= 10s
+FUZZTIME ?= 5s
+FUZZTIME_LONG ?= 2m
 
 .PHONY: dev setup test check vet lint unit race fuzz bench-smoke bench audio
 
@@ -36,20 +37,15 @@ race:
 	$(GO) test -count=1 -race -timeout 30m ./shared/... ./internal/...
 	$(GO) test -count=1 -race -timeout 30m -run TestConcurrentWriters ./e2e/faults/
 
-## fuzz: every fuzz target for FUZZTIME each. A run that fails without
-## writing a crasher to testdata/fuzz (the engine's own "context deadline
-## exceeded" on a loaded machine) is tried once more; a real finding fails.
+## fuzz: the smoke run of make test: every fuzz target for FUZZTIME each, then
+## a table of execs per target (scripts/fuzz.sh)
 fuzz:
-	@set -e; for pkg in $$($(GO) list ./...); do \
-	  dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
-	  for t in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/func //'); do \
-	    echo "fuzz $$pkg $$t"; \
-	    $(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) $$pkg && continue; \
-	    if [ -n "$$(git status --porcelain -- $$dir/testdata/fuzz/$$t)" ]; then echo "fuzz $$t found a failing input"; exit 1; fi; \
-	    echo "fuzz $$t: engine error without a failing input; trying once more"; \
-	    $(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) $$pkg; \
-	  done; \
-	done
+	GO=$(GO) ./scripts/fuzz.sh $(FUZZTIME) 2s
+
+## fuzz-long: the CI fuzz job: every fuzz target for FUZZTIME_LONG each
+.PHONY: fuzz-long
+fuzz-long:
+	GO=$(GO) ./scripts/fuzz.sh $(FUZZTIME_LONG) 20s
 
 ## bench-smoke: every benchmark once, so they cannot rot
 bench-smoke:
