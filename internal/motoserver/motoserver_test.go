@@ -13,13 +13,12 @@ func TestLaunchAndClose(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs moto_server; skipped with -short")
 	}
-	ctx := context.Background()
-	s, err := Launch(ctx, nil)
+	s, err := Launch(t.Context(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	pid := s.cmd.Process.Pid
-	if err := Reset(ctx, s.URL); err != nil {
+	if err := Reset(t.Context(), s.URL); err != nil {
 		t.Fatalf("Reset: %v", err)
 	}
 	s.Close()
@@ -38,7 +37,7 @@ func TestLaunchAndClose(t *testing.T) {
 }
 
 func TestLaunchCancelled(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	if s, err := Launch(ctx, nil); err == nil {
 		s.Close()

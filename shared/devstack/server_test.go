@@ -6,12 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -21,15 +20,8 @@ import (
 	"github.com/jokebox/jokebox/shared/server"
 )
 
-// invokerFunc is an Invoker made of a function, for unit tests.
-type invokerFunc func(ctx context.Context, payload []byte) ([]byte, error)
-
-func (f invokerFunc) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
-	return f(ctx, payload)
-}
-
 // testSkill answers "ok" and fails in the ways a skill can for other bodies.
-var testSkill = invokerFunc(func(_ context.Context, p []byte) ([]byte, error) {
+var testSkill = server.InvokerFunc(func(_ context.Context, p []byte) ([]byte, error) {
 	switch string(p) {
 	case "bad":
 		return nil, fmt.Errorf("%w: no request type", alexa.ErrInvalid)
@@ -55,9 +47,6 @@ func TestHandler(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-
 	tests := []struct {
 		name, method, path, body string
 		status                   int
@@ -71,7 +60,7 @@ func TestHandler(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			status, b := send(t, srv.URL, tt.method, tt.path, tt.body)
+			status, b := send(h, tt.method, tt.path, tt.body)
 			if status != tt.status || !strings.Contains(b, tt.contains) {
 				t.Errorf("%s %s = %d %.200s; want %d containing %q", tt.method, tt.path, status, b, tt.status, tt.contains)
 			}
@@ -79,14 +68,10 @@ func TestHandler(t *testing.T) {
 	}
 
 	t.Run("info", func(t *testing.T) {
-		resp, err := http.Get(srv.URL + "/api/info")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
+		status, b := send(h, "GET", "/api/info", "")
 		var got Info
-		if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
-			t.Fatal(err)
+		if err := json.Unmarshal([]byte(b), &got); err != nil || status != 200 {
+			t.Fatalf("GET /api/info = %d %s: %v", status, b, err)
 		}
 		want := Info{
 			SkillID: "amzn1.ask.skill.dev-simulator", Bucket: "media", Version: 7, Entries: 2,
@@ -105,8 +90,8 @@ func TestHandler(t *testing.T) {
 // skill's internal error text) and one log line per request.
 func TestAlexaAsServe(t *testing.T) {
 	t.Parallel()
-	var devLog, serveLog syncBuffer
-	jsonLog := func(b *syncBuffer) *slog.Logger {
+	var devLog, serveLog lineCounter
+	jsonLog := func(b *lineCounter) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(b, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	}
 	dev, err := Handler(testSkill, func(context.Context) Info { return Info{} }, jsonLog(&devLog))
@@ -117,9 +102,6 @@ func TestAlexaAsServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	devSrv, serveSrv := httptest.NewServer(dev), httptest.NewServer(serve)
-	t.Cleanup(devSrv.Close)
-	t.Cleanup(serveSrv.Close)
 
 	tests := []struct {
 		name, method, body string
@@ -138,11 +120,11 @@ func TestAlexaAsServe(t *testing.T) {
 		// Not parallel: each case reads the lines it logged.
 		for _, side := range []struct {
 			name string
-			url  string
-			log  *syncBuffer
-		}{{"dev", devSrv.URL, &devLog}, {"serve", serveSrv.URL, &serveLog}} {
+			h    http.Handler
+			log  *lineCounter
+		}{{"dev", dev, &devLog}, {"serve", serve, &serveLog}} {
 			before := side.log.lines()
-			status, b := send(t, side.url, tt.method, "/alexa", tt.body)
+			status, b := send(side.h, tt.method, "/alexa", tt.body)
 			if status != tt.status || b != tt.reply {
 				t.Errorf("%s: %s %s /alexa = %d %.200q; want %d %q", tt.name, side.name, tt.method, status, b, tt.status, tt.reply)
 			}
@@ -156,43 +138,23 @@ func TestAlexaAsServe(t *testing.T) {
 	}
 }
 
-// send makes one request and returns the status and body.
-func send(t *testing.T, base, method, path, body string) (int, string) {
-	t.Helper()
-	req, err := http.NewRequest(method, base+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, string(b)
+// send serves one request with h and returns the status and body.
+func send(h http.Handler, method, path, body string) (int, string) {
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(method, path, strings.NewReader(body)))
+	return w.Code, w.Body.String()
 }
 
-// syncBuffer is a log destination that counts lines, safe for the
-// server's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+// lineCounter counts the log lines written to it; the server writes from
+// its own goroutines.
+type lineCounter struct{ n atomic.Int64 }
+
+func (c *lineCounter) Write(p []byte) (int, error) {
+	c.n.Add(int64(bytes.Count(p, []byte("\n"))))
+	return len(p), nil
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) lines() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return bytes.Count(b.buf.Bytes(), []byte("\n"))
-}
+func (c *lineCounter) lines() int64 { return c.n.Load() }
 
 func TestInfoFromNoManifest(t *testing.T) {
 	t.Parallel()

@@ -29,6 +29,15 @@ type Invoker interface {
 	Invoke(ctx context.Context, payload []byte) ([]byte, error)
 }
 
+// InvokerFunc is a function that is an Invoker, as http.HandlerFunc is an
+// http.Handler.
+type InvokerFunc func(ctx context.Context, payload []byte) ([]byte, error)
+
+// Invoke calls f.
+func (f InvokerFunc) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	return f(ctx, payload)
+}
+
 // Verifier checks that a request comes from Alexa; *verify.Verifier is one.
 // Its errors are answered 400, with the public reason of a *verify.Error.
 type Verifier interface {

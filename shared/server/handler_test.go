@@ -22,19 +22,12 @@ import (
 	"github.com/jokebox/jokebox/shared/verify/verifytest"
 )
 
-// invokerFunc is an Invoker made of a function.
-type invokerFunc func(ctx context.Context, payload []byte) ([]byte, error)
-
-func (f invokerFunc) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
-	return f(ctx, payload)
-}
-
 var _ server.Verifier = (*verify.Verifier)(nil)
 
 const okResponse = `{"version":"1.0","response":{"shouldEndSession":true}}`
 
 // fixedInvoker answers every request with okResponse.
-var fixedInvoker = invokerFunc(func(context.Context, []byte) ([]byte, error) { return []byte(okResponse), nil })
+var fixedInvoker = server.InvokerFunc(func(context.Context, []byte) ([]byte, error) { return []byte(okResponse), nil })
 
 // syncBuffer is a log sink safe for the server's goroutines.
 type syncBuffer struct {
@@ -77,7 +70,7 @@ func TestHandler(t *testing.T) {
 	tooLarge := bytes.Repeat([]byte(" "), alexa.MaxRequestSize+1)
 
 	errInvoker := func(err error) server.Invoker {
-		return invokerFunc(func(context.Context, []byte) ([]byte, error) { return nil, err })
+		return server.InvokerFunc(func(context.Context, []byte) ([]byte, error) { return nil, err })
 	}
 	tests := []struct {
 		name       string
@@ -109,7 +102,7 @@ func TestHandler(t *testing.T) {
 		{name: "tampered", method: "POST", path: "/alexa", header: signed, body: bytes.Replace(body, []byte("LaunchRequest"), []byte("IntentRequest"), 1),
 			wantStatus: 400, wantBody: "bad signature\n", wantLog: map[string]any{"reason": "bad signature", "requestId": "amzn1.echo-api.request.42"}},
 		{name: "not JSON unverified", method: "POST", path: "/alexa", body: []byte("{{"), insecure: true,
-			inv: invokerFunc(func(_ context.Context, b []byte) ([]byte, error) { _, err := alexa.Decode(b); return nil, err }), wantStatus: 400, wantBody: "invalid alexa request\n"},
+			inv: server.InvokerFunc(func(_ context.Context, b []byte) ([]byte, error) { _, err := alexa.Decode(b); return nil, err }), wantStatus: 400, wantBody: "invalid alexa request\n"},
 		{name: "unverified passes", method: "POST", path: "/alexa", body: body, insecure: true, wantStatus: 200, wantBody: okResponse},
 
 		{name: "invalid", method: "POST", path: "/alexa", header: signed, body: body, inv: errInvoker(fmt.Errorf("%w: no request type", alexa.ErrInvalid)),
@@ -119,7 +112,7 @@ func TestHandler(t *testing.T) {
 		{name: "internal", method: "POST", path: "/alexa", header: signed, body: body, inv: errInvoker(errors.New("s3: access denied")),
 			wantStatus: 500, wantBody: "internal error\n", wantLog: map[string]any{"level": "ERROR", "err": "s3: access denied", "requestId": "amzn1.echo-api.request.42"}},
 		{name: "panic", method: "POST", path: "/alexa", header: signed, body: body,
-			inv:        invokerFunc(func(context.Context, []byte) ([]byte, error) { panic("boom") }),
+			inv:        server.InvokerFunc(func(context.Context, []byte) ([]byte, error) { panic("boom") }),
 			wantStatus: 500, wantBody: "internal error\n", wantLog: map[string]any{"level": "ERROR", "msg": "panic serving request", "panic": "boom"}},
 	}
 	for _, tt := range tests {
@@ -179,7 +172,7 @@ func TestHandler(t *testing.T) {
 func TestHandlerSurvivesPanic(t *testing.T) {
 	t.Parallel()
 	var calls atomic.Int32
-	h, err := server.NewHandler(invokerFunc(func(context.Context, []byte) ([]byte, error) {
+	h, err := server.NewHandler(server.InvokerFunc(func(context.Context, []byte) ([]byte, error) {
 		if calls.Add(1) == 1 {
 			panic(errors.New("first call fails"))
 		}

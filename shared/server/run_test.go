@@ -52,7 +52,7 @@ func TestServeTLSAndGracefulShutdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	entered, release := make(chan struct{}), make(chan struct{})
-	slow := invokerFunc(func(ctx context.Context, _ []byte) ([]byte, error) {
+	slow := server.InvokerFunc(func(ctx context.Context, _ []byte) ([]byte, error) {
 		close(entered)
 		<-release
 		return []byte(okResponse), nil
@@ -136,7 +136,7 @@ func TestServeShutdownTimeout(t *testing.T) {
 	block := make(chan struct{})
 	defer close(block)
 	entered := make(chan struct{})
-	stuck := invokerFunc(func(context.Context, []byte) ([]byte, error) {
+	stuck := server.InvokerFunc(func(context.Context, []byte) ([]byte, error) {
 		close(entered)
 		<-block
 		return nil, nil
