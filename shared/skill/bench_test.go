@@ -76,6 +76,26 @@ func benchHandle(b *testing.B, file string, log *slog.Logger) {
 	b.ReportMetric(float64(src.calls()-before)/float64(b.N), "aws-calls/op")
 }
 
+// BenchmarkPlayNamed asks for one of the bench manifest's 40 folders by a
+// near name, with no entity resolution: the slowest way to find a
+// playlist (normalize, then a forgiving match against every folder).
+func BenchmarkPlayNamed(b *testing.B) {
+	h, _ := benchHandler(b, nil)
+	req := benchRequest(b, h, "intent.play.animales.es-ES.json")
+	req.Request.Intent.Slots[PlaylistSlot] = alexa.Slot{Name: PlaylistSlot, Value: "la carpeta 17s"}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		resp, err := h.Handle(ctx, req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, tok := played(b, resp); tok.Playlist != "carpeta-17" {
+			b.Fatalf("played from %q", tok.Playlist)
+		}
+	}
+}
+
 // BenchmarkLaunch is the warm LaunchRequest: Handle and JSON encoding.
 func BenchmarkLaunch(b *testing.B) { benchHandle(b, "launch.es-ES.json", nil) }
 

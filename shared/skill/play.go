@@ -137,7 +137,8 @@ func (r *request) playNamed(spoken string) (*alexa.Response, error) {
 		return answer, nil
 	}
 	slot := r.Request.Request.Intent.Slots[PlaylistSlot]
-	pl, how := resolvePlaylist(m, slot, r.Request.Request.Locale, r.h.cfg.Playlists)
+	locale := r.Request.Request.Locale
+	pl, how := resolveWith(m, slot, locale, r.h.said.get(m, locale, r.h.cfg.Playlists))
 	if pl != nil {
 		r.h.log.InfoContext(r.ctx, "playlist resolved", "spoken", spoken, "playlist", pl.Name, "by", how)
 		return r.playNextIn(m, pl, fill(r.say.Playlist, "playlist", r.h.cfg.Playlists.Name(pl.Name, r.Request.Request.Locale)), false)

@@ -3,6 +3,7 @@ package skill
 import (
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/jokebox/jokebox/shared/alexa"
 	"github.com/jokebox/jokebox/shared/manifest"
@@ -25,6 +26,70 @@ const (
 // forgiving match (shared words, small edit distance). When two folders
 // are equally close it picks none. how says which step decided.
 func resolvePlaylist(m *manifest.Manifest, slot alexa.Slot, locale string, o *spoken.Overrides) (pl *manifest.Playlist, how string) {
+	return resolveWith(m, slot, locale, saidForms(m, locale, o))
+}
+
+// form is one normalized way to say a folder, with what the forgiving
+// match needs of it computed once.
+type form struct {
+	text  string
+	runes []rune
+	words []string // content words, sorted, unique
+}
+
+func newForm(text string) form {
+	return form{text: text, runes: []rune(text), words: contentWords(text)}
+}
+
+// saidForms lists, per folder playlist of m, every way it may be said in
+// locale, normalized for matching.
+func saidForms(m *manifest.Manifest, locale string, o *spoken.Overrides) [][]form {
+	lang := spoken.Language(locale)
+	folders := m.Playlists[1:]
+	said := make([][]form, len(folders))
+	for i := range folders {
+		for _, s := range o.Said(folders[i].Name, locale) {
+			if f := newForm(spoken.Normalize(lang, s)); !slices.ContainsFunc(said[i], func(g form) bool { return g.text == f.text }) {
+				said[i] = append(said[i], f)
+			}
+		}
+	}
+	return said
+}
+
+// saidCache keeps saidForms of the current manifest per locale, so that a
+// request for a playlist by name does not normalize every folder's names.
+type saidCache struct {
+	mu sync.Mutex
+	m  *manifest.Manifest
+	by map[string][][]form
+}
+
+// maxSaidLocales bounds the cache: locales come from requests.
+const maxSaidLocales = 16
+
+func (c *saidCache) get(m *manifest.Manifest, locale string, o *spoken.Overrides) [][]form {
+	c.mu.Lock()
+	if c.m == m {
+		if said, ok := c.by[locale]; ok {
+			c.mu.Unlock()
+			return said
+		}
+	}
+	c.mu.Unlock()
+	said := saidForms(m, locale, o) // outside the lock
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m != m {
+		c.m, c.by = m, map[string][][]form{}
+	}
+	if len(c.by) < maxSaidLocales {
+		c.by[locale] = said
+	}
+	return said
+}
+
+func resolveWith(m *manifest.Manifest, slot alexa.Slot, locale string, said [][]form) (pl *manifest.Playlist, how string) {
 	if res := slot.Resolutions; res != nil {
 		for _, a := range res.ResolutionsPerAuthority {
 			if a.Status.Code != alexa.ERSuccessMatch {
@@ -43,13 +108,9 @@ func resolvePlaylist(m *manifest.Manifest, slot alexa.Slot, locale string, o *sp
 		return nil, byNothing
 	}
 	folders := m.Playlists[1:]
-	said := make([][]string, len(folders))
 	var exact []int
 	for i := range folders {
-		for _, s := range o.Said(folders[i].Name, locale) {
-			said[i] = append(said[i], spoken.Normalize(lang, s))
-		}
-		if slices.Contains(said[i], q) {
+		if slices.ContainsFunc(said[i], func(f form) bool { return f.text == q }) {
 			exact = append(exact, i)
 		}
 	}
@@ -61,10 +122,14 @@ func resolvePlaylist(m *manifest.Manifest, slot alexa.Slot, locale string, o *sp
 		return nil, byTie
 	}
 	best, bestScore, tie := -1, 0.0, false
+	query := newForm(q)
+	var buf []int
 	for i := range folders {
 		score := 0.0
 		for _, s := range said[i] {
-			score = max(score, closeness(q, s))
+			var c float64
+			c, buf = closeness(query, s, buf)
+			score = max(score, c)
 		}
 		switch {
 		case score == 0:
@@ -87,32 +152,35 @@ func resolvePlaylist(m *manifest.Manifest, slot alexa.Slot, locale string, o *sp
 // enough: 1 - distance/length when the edit distance is within a quarter
 // of the longer name (at most one edit for names under eight letters), or
 // the share of content words they have in common when it is at least half.
-func closeness(a, b string) float64 {
-	ra, rb := []rune(a), []rune(b)
-	n := max(len(ra), len(rb))
+// buf is scratch space for the edit distance, returned for reuse.
+func closeness(a, b form, buf []int) (float64, []int) {
+	n := max(len(a.runes), len(b.runes))
 	score := 0.0
 	if allowed := n / 4; allowed > 0 {
-		if d := editDistance(ra, rb, allowed); d <= allowed {
+		var d int
+		if d, buf = editDistance(a.runes, b.runes, allowed, buf); d <= allowed {
 			score = 1 - float64(d)/float64(n)
 		}
 	}
-	if j := overlap(a, b); j >= 0.5 {
+	if j := overlap(a.words, b.words); j >= 0.5 {
 		score = max(score, 0.9*j)
 	}
-	return score
+	return score, buf
 }
 
 // functionWords do not count as shared words.
 var functionWords = []string{"de", "del", "y", "e", "o", "of", "and", "or", "to", "for"}
 
-// overlap is |A∩B| / |A∪B| over the content words of a and b.
-func overlap(a, b string) float64 {
-	words := func(s string) []string {
-		w := slices.DeleteFunc(strings.Fields(s), func(w string) bool { return slices.Contains(functionWords, w) })
-		slices.Sort(w)
-		return slices.Compact(w)
-	}
-	wa, wb := words(a), words(b)
+// contentWords are the words of s that are not function words, sorted and
+// unique.
+func contentWords(s string) []string {
+	w := slices.DeleteFunc(strings.Fields(s), func(w string) bool { return slices.Contains(functionWords, w) })
+	slices.Sort(w)
+	return slices.Compact(w)
+}
+
+// overlap is |A∩B| / |A∪B| of two sets of content words.
+func overlap(wa, wb []string) float64 {
 	if len(wa) == 0 || len(wb) == 0 {
 		return 0
 	}
@@ -126,13 +194,17 @@ func overlap(a, b string) float64 {
 }
 
 // editDistance is the Levenshtein distance between a and b, or limit+1 as
-// soon as it is known to exceed limit.
-func editDistance(a, b []rune, limit int) int {
+// soon as it is known to exceed limit. buf is scratch space, returned for
+// reuse.
+func editDistance(a, b []rune, limit int, buf []int) (int, []int) {
 	if d := len(a) - len(b); d > limit || -d > limit {
-		return limit + 1
+		return limit + 1, buf
 	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
+	if cap(buf) < 2*(len(b)+1) {
+		buf = make([]int, 2*(len(b)+1))
+	}
+	buf = buf[:2*(len(b)+1)]
+	prev, cur := buf[:len(b)+1], buf[len(b)+1:]
 	for j := range prev {
 		prev[j] = j
 	}
@@ -148,9 +220,9 @@ func editDistance(a, b []rune, limit int) int {
 			rowMin = min(rowMin, cur[j])
 		}
 		if rowMin > limit {
-			return limit + 1
+			return limit + 1, buf
 		}
 		prev, cur = cur, prev
 	}
-	return prev[len(b)]
+	return prev[len(b)], buf
 }

@@ -97,7 +97,7 @@ func TestEditDistance(t *testing.T) {
 		{"abc", "abcdef", 1, 2},
 		{"kitten", "sitting", 5, 3},
 	} {
-		if got := editDistance([]rune(tc.a), []rune(tc.b), tc.limit); got != tc.want {
+		if got, _ := editDistance([]rune(tc.a), []rune(tc.b), tc.limit, nil); got != tc.want {
 			t.Errorf("editDistance(%q, %q, %d) = %d; want %d", tc.a, tc.b, tc.limit, got, tc.want)
 		}
 	}

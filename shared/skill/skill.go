@@ -80,6 +80,7 @@ type Handler struct {
 	cfg    Config
 	speech *speech
 	log    *slog.Logger
+	said   saidCache     // folders' normalized names per locale, for the current manifest
 	nonce  func() string // newNonce; fixed in tests
 	pick   func(int) int // rand.IntN: where a device new to a playlist starts; fixed in tests
 }
