@@ -273,9 +273,10 @@ var tempExts = []string{".swp", ".swo", ".swx", ".tmp", ".temp", ".part", ".crdo
 
 // upload puts one file and returns its change.
 func (s *Syncer) upload(ctx context.Context, key string, fi fs.FileInfo) (Change, error) {
-	obj := Prepared{Key: key, Path: filepath.Join(s.cfg.Dir, filepath.FromSlash(key))}
+	src := filepath.Join(s.cfg.Dir, filepath.FromSlash(key))
+	obj := Prepared{Key: key, Path: src}
 	if s.cfg.Prepare != nil {
-		p, err := s.cfg.Prepare(ctx, key, obj.Path)
+		p, err := s.cfg.Prepare(ctx, key, src)
 		if err != nil {
 			return Change{}, fmt.Errorf("prepare %s: %w", key, err)
 		}
@@ -290,7 +291,7 @@ func (s *Syncer) upload(ctx context.Context, key string, fi fs.FileInfo) (Change
 	}
 	defer f.Close()
 	size := fi.Size()
-	if obj.Key != key {
+	if obj.Path != src {
 		st, err := f.Stat()
 		if err != nil {
 			return Change{}, fmt.Errorf("upload %s: %w", key, err)

@@ -290,8 +290,13 @@ func TestSyncPrepare(t *testing.T) {
 	dir, work := t.TempDir(), t.TempDir()
 	writeFile(t, dir, "chistes/voz.wav", "wave")
 	writeFile(t, dir, "chistes/ok.mp3", "mp3")
+	writeFile(t, dir, "chistes/8k.mp3", "low")
 	var done []string
 	prepare := func(_ context.Context, key, p string) (Prepared, error) {
+		if key == "chistes/8k.mp3" { // converted under its own key, to a larger file
+			out := filepath.Join(work, "8k.mp3")
+			return Prepared{Key: key, Path: out}, os.WriteFile(out, []byte("re-encoded at a higher rate"), 0o644)
+		}
 		if !strings.HasSuffix(key, ".wav") {
 			return Prepared{Key: key, Path: p}, nil
 		}
@@ -306,8 +311,19 @@ func TestSyncPrepare(t *testing.T) {
 	if _, err := s.SyncAll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"chistes/ok.mp3", "chistes/voz.mp3"}, listKeys(t, client, bucket)); diff != "" {
+	if diff := cmp.Diff([]string{"chistes/8k.mp3", "chistes/ok.mp3", "chistes/voz.mp3"}, listKeys(t, client, bucket)); diff != "" {
 		t.Errorf("bucket keys (-want +got):\n%s", diff)
+	}
+	for key, want := range map[string]string{"chistes/8k.mp3": "re-encoded at a higher rate", "chistes/ok.mp3": "mp3"} {
+		obj, err := client.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(obj.Body)
+		obj.Body.Close()
+		if string(body) != want {
+			t.Errorf("%s holds %q; want %q", key, body, want)
+		}
 	}
 	obj, err := client.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("chistes/voz.mp3")})
 	if err != nil {
@@ -325,7 +341,7 @@ func TestSyncPrepare(t *testing.T) {
 	if _, err := s.Apply(context.Background(), []string{"chistes/voz.wav"}); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"chistes/ok.mp3"}, listKeys(t, client, bucket)); diff != "" {
+	if diff := cmp.Diff([]string{"chistes/8k.mp3", "chistes/ok.mp3"}, listKeys(t, client, bucket)); diff != "" {
 		t.Errorf("bucket keys after deleting voz.wav (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff([]string{"ObjectRemoved:Delete chistes/voz.mp3"}, rec.take()); diff != "" {
