@@ -502,7 +502,7 @@ func TestWorkOnce(t *testing.T) {
 		t.Fatalf("Work with a poison message = %v, deleted %v; want it left in the queue and reported", err, q.deleted)
 	}
 
-	// A cancelled worker stops without an error.
+	// A worker past its deadline stops with the deadline as its error.
 	cctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	defer cancel()
 	q = newQueue()
