@@ -628,8 +628,12 @@ func awaitIndexer(ctx context.Context, w io.Writer, a *app.App, files []*addFile
 		case <-time.After(min(time.Second, time.Until(deadline)+time.Millisecond)):
 		}
 	}
-	fmt.Fprintf(w, "the indexer has not published %d of %d file(s) after %v (latest manifest v%d): check that the bucket notifies the indexer's queue, the indexer's logs and its dead-letter queue; `jokebox reindex` indexes the whole bucket now\n",
-		missing, len(want), wait, version)
+	latest := "no manifest published yet"
+	if version > 0 {
+		latest = fmt.Sprintf("latest manifest v%d", version)
+	}
+	fmt.Fprintf(w, "the indexer has not published %d of %d file(s) after %v (%s): check that the bucket notifies the indexer's queue, the indexer's logs and its dead-letter queue; `jokebox reindex` indexes the whole bucket now\n",
+		missing, len(want), wait, latest)
 	return nil
 }
 

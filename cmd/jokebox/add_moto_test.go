@@ -90,7 +90,7 @@ func TestMotoAdd(t *testing.T) {
 		"cannot be used     " + filepath.Join(dir, "chistes", "notas.mp3") + ": not an MP3 stream; ffmpeg cannot decode it",
 		"added 4, converted 3, normalized 0, skipped 0 (already there), failed 1",
 		// No notifications here: the indexer does not run until reindex.
-		"the indexer has not published 4 of 4 file(s) after 1s",
+		"the indexer has not published 4 of 4 file(s) after 1s (no manifest published yet)",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("add output lacks %q", want)
