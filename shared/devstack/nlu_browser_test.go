@@ -2,7 +2,6 @@ package devstack_test
 
 import (
 	"encoding/json"
-	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -15,26 +14,6 @@ import (
 
 	"github.com/jokebox/jokebox/shared/skillpkg"
 )
-
-// sampleMedia maps every file of the repository's sample media to itself,
-// for startStack.
-func sampleMedia(t *testing.T) map[string]string {
-	t.Helper()
-	root := filepath.Join("..", "..", "media")
-	media := map[string]string{}
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, err := filepath.Rel(root, p)
-		media[filepath.ToSlash(rel)] = p
-		return err
-	})
-	if err != nil || len(media) == 0 {
-		t.Fatalf("sample media: %d files, %v", len(media), err)
-	}
-	return media
-}
 
 // understood is what window.jokebox.understand returns.
 type understood struct {
@@ -67,7 +46,7 @@ func (u understood) resolvedID() string {
 // interaction model the dev server builds for the indexed folders: sample
 // utterances, slots and the playlist values with their synonyms.
 func TestBrowserUnderstands(t *testing.T) {
-	st := startStack(t, sampleMedia(t))
+	st := startStack(t, sampleLibrary(t))
 	ctx := browser(t)
 	if err := chromedp.Do(ctx, chromedp.Navigate(st.URL), chromedp.WaitVisible(chromedp.ID("btn-open"))); err != nil {
 		t.Fatal(err)
@@ -198,7 +177,7 @@ func TestBrowserReadmeExamples(t *testing.T) {
 		}
 	}
 
-	st := startStack(t, sampleMedia(t))
+	st := startStack(t, sampleLibrary(t))
 	ctx := browser(t)
 	if err := chromedp.Do(ctx, chromedp.Navigate(st.URL), chromedp.WaitVisible(chromedp.ID("btn-open"))); err != nil {
 		t.Fatal(err)

@@ -376,31 +376,6 @@ func TestKeysAndKnown(t *testing.T) {
 	}
 }
 
-func TestFindPlaylist(t *testing.T) {
-	t.Parallel()
-	m := sample(t, 12)
-	tests := []struct{ spoken, want string }{
-		{"animales", "Animales"},
-		{"ANIMALES", "Animales"},
-		{"cuentos cortos", "Cuentos_Cortos"},
-		{"nandu", "Ñandú"},
-		{"ñandú", "Ñandú"},
-		{"", ""},
-		{"!!", ""},
-		{"perros", ""},
-	}
-	for _, tt := range tests {
-		p, ok := m.FindPlaylist(tt.spoken)
-		got := ""
-		if ok {
-			got = p.Name
-		}
-		if got != tt.want {
-			t.Errorf("FindPlaylist(%q) = %q; want %q", tt.spoken, got, tt.want)
-		}
-	}
-}
-
 func TestFolder(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ key, want string }{

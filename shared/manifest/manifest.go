@@ -85,22 +85,6 @@ func (m *Manifest) Playlist(name string) (*Playlist, bool) {
 	return &folders[i], true
 }
 
-// FindPlaylist finds a folder playlist by a spoken name, ignoring case,
-// accents and punctuation: "animales" finds "Animales", "cuentos cortos"
-// finds "Cuentos_Cortos".
-func (m *Manifest) FindPlaylist(spoken string) (*Playlist, bool) {
-	want := Fold(spoken)
-	if want == "" {
-		return nil, false
-	}
-	for i := 1; i < len(m.Playlists); i++ {
-		if Fold(m.Playlists[i].Name) == want {
-			return &m.Playlists[i], true
-		}
-	}
-	return nil, false
-}
-
 // Position returns where entry index idx is in p's order.
 func (p *Playlist) Position(idx int) (int, bool) {
 	i := slices.Index(p.Order, uint32(idx))

@@ -11,8 +11,18 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+)
 
-	"github.com/jokebox/jokebox/shared/manifest"
+// accents maps accented Latin letters to their base letter. It covers
+// Spanish, Portuguese, French, German and Catalan, which is what spoken
+// playlist names need; other letters pass through unchanged.
+var accents = strings.NewReplacer(
+	"á", "a", "à", "a", "â", "a", "ä", "a", "ã", "a", "å", "a",
+	"é", "e", "è", "e", "ê", "e", "ë", "e",
+	"í", "i", "ì", "i", "î", "i", "ï", "i",
+	"ó", "o", "ò", "o", "ô", "o", "ö", "o", "õ", "o",
+	"ú", "u", "ù", "u", "û", "u", "ü", "u",
+	"ñ", "n", "ç", "c", "ß", "ss", "ý", "y", "ÿ", "y",
 )
 
 // Form is a folder's spoken form: lower case, every run of characters other
@@ -35,22 +45,9 @@ func Form(folder string) string {
 	return b.String()
 }
 
-// Plain is the spoken form of s without accents: "Canción" → "cancion".
-func Plain(s string) string {
-	parts := strings.Split(Form(s), "'")
-	for i, p := range parts {
-		// Fold keeps a part's edge spaces out; put them back.
-		f := manifest.Fold(p)
-		if strings.HasPrefix(p, " ") && i > 0 {
-			f = " " + f
-		}
-		if strings.HasSuffix(p, " ") && i < len(parts)-1 {
-			f += " "
-		}
-		parts[i] = f
-	}
-	return strings.Join(parts, "'")
-}
+// Plain is the spoken form of s without accents: "Canción" → "cancion",
+// "Straße" → "strasse".
+func Plain(s string) string { return accents.Replace(Form(s)) }
 
 // Language is the language part of a locale: "es-MX" → "es".
 func Language(locale string) string {

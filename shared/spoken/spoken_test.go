@@ -127,3 +127,22 @@ func FuzzParseOverrides(f *testing.F) {
 		}
 	})
 }
+
+func TestPlain(t *testing.T) {
+	for in, want := range map[string]string{
+		"Animales":               "animales",
+		"Ñandú":                  "nandu",
+		"  cuentos -- cortos!! ": "cuentos cortos",
+		"Él Niño":                "el nino",
+		"Straße":                 "strasse",
+		"Ça va":                  "ca va",
+		"Chistes 2":              "chistes 2",
+		"who's there":            "who's there",
+		"日本語":                    "日本語",
+		"_-_":                    "",
+	} {
+		if got := Plain(in); got != want {
+			t.Errorf("Plain(%q) = %q; want %q", in, got, want)
+		}
+	}
+}
