@@ -44,15 +44,14 @@ var backendFaults = []faultCase{
 }
 
 // newSkill returns the real skill on e's store (through the proxy, pointer
-// in SSM), signing URLs for moto itself, revalidating on every request.
+// in SSM), signing URLs for moto itself. A zero ManifestTTL revalidates on
+// every request, each waiting for the check, so every request meets the
+// fault.
 func (e *env) newSkill(cfg skill.Config) *skill.Handler {
 	e.t.Helper()
 	signer, err := store.NewPresigner(motoserver.S3(awsConfig(e.endpoint)), bucket, time.Hour)
 	if err != nil {
 		e.t.Fatal(err)
-	}
-	if cfg.ManifestTTL == 0 {
-		cfg.ManifestTTL = time.Nanosecond
 	}
 	h, err := skill.New(e.store, signer, cfg, e.log.logger())
 	if err != nil {
