@@ -11,37 +11,18 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/jokebox/jokebox/internal/syncbuf"
 	"github.com/jokebox/jokebox/shared/manifest"
 )
 
-// syncBuffer is a bytes.Buffer safe for a command writing while the test
-// reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // startDev runs `jokebox dev args...` until the test ends and returns the
 // simulator's base URL and the terminal output.
-func startDev(t *testing.T, env map[string]string, args ...string) (string, *syncBuffer) {
+func startDev(t *testing.T, env map[string]string, args ...string) (string, *syncbuf.Buffer) {
 	t.Helper()
-	out := &syncBuffer{}
+	out := &syncbuf.Buffer{}
 	c := &cli{stdin: strings.NewReader(""), stdout: out, stderr: io.Discard, getenv: func(k string) string { return env[k] }}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -149,7 +130,7 @@ func TestDevPortInUse(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	out := &syncBuffer{}
+	out := &syncbuf.Buffer{}
 	c := &cli{stdin: strings.NewReader(""), stdout: out, stderr: io.Discard, getenv: func(string) string { return "" }}
 	err = run(context.Background(), c, []string{"dev", "--media", "../../media", "--addr", ln.Addr().String()})
 	if err == nil || !strings.Contains(err.Error(), "--addr") || !strings.Contains(err.Error(), "address already in use") {

@@ -28,6 +28,7 @@ import (
 
 	"github.com/jokebox/jokebox/internal/faultproxy"
 	"github.com/jokebox/jokebox/internal/motoserver"
+	"github.com/jokebox/jokebox/internal/syncbuf"
 	"github.com/jokebox/jokebox/shared/audio"
 	"github.com/jokebox/jokebox/shared/index"
 	"github.com/jokebox/jokebox/shared/manifest"
@@ -357,16 +358,7 @@ func (r *recorder) versions() []int64 {
 }
 
 // logBuffer collects JSON log lines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
+type logBuffer struct{ syncbuf.Buffer }
 
 func (l *logBuffer) logger() *slog.Logger {
 	return slog.New(slog.NewJSONHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -374,10 +366,8 @@ func (l *logBuffer) logger() *slog.Logger {
 
 // count is how many records have this message.
 func (l *logBuffer) count(msg string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	n := 0
-	for line := range strings.SplitSeq(l.buf.String(), "\n") {
+	for line := range strings.SplitSeq(l.String(), "\n") {
 		var rec struct {
 			Msg string `json:"msg"`
 		}

@@ -11,11 +11,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/jokebox/jokebox/internal/syncbuf"
 	"github.com/jokebox/jokebox/shared/alexa"
 	"github.com/jokebox/jokebox/shared/server"
 	"github.com/jokebox/jokebox/shared/verify"
@@ -28,24 +28,6 @@ const okResponse = `{"version":"1.0","response":{"shouldEndSession":true}}`
 
 // fixedInvoker answers every request with okResponse.
 var fixedInvoker = server.InvokerFunc(func(context.Context, []byte) ([]byte, error) { return []byte(okResponse), nil })
-
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // logLines decodes JSON log lines.
 func logLines(t *testing.T, s string) []map[string]any {
@@ -118,7 +100,7 @@ func TestHandler(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			var logs syncBuffer
+			var logs syncbuf.Buffer
 			o := server.HandlerOptions{Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 			if tt.insecure {
 				o.InsecureSkipVerify = true

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jokebox/jokebox/internal/syncbuf"
 	"github.com/jokebox/jokebox/shared/server"
 	"github.com/jokebox/jokebox/shared/verify/verifytest"
 )
@@ -20,7 +21,7 @@ import (
 type started struct {
 	url  string
 	done chan error // Serve's result
-	logs *syncBuffer
+	logs *syncbuf.Buffer
 }
 
 func start(t *testing.T, ctx context.Context, inv server.Invoker, o server.Options) *started {
@@ -29,7 +30,7 @@ func start(t *testing.T, ctx context.Context, inv server.Invoker, o server.Optio
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &started{done: make(chan error, 1), logs: &syncBuffer{}}
+	s := &started{done: make(chan error, 1), logs: &syncbuf.Buffer{}}
 	o.Logger = slog.New(slog.NewJSONHandler(s.logs, nil))
 	scheme := "http"
 	if o.TLSCert != "" {
