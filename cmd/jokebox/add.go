@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/jokebox/jokebox/internal/retry"
 	"github.com/jokebox/jokebox/shared/app"
 	"github.com/jokebox/jokebox/shared/audio"
 	"github.com/jokebox/jokebox/shared/config"
@@ -622,10 +623,8 @@ func awaitIndexer(ctx context.Context, w io.Writer, a *app.App, files []*addFile
 		if time.Now().After(deadline) {
 			break
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(min(time.Second, time.Until(deadline)+time.Millisecond)):
+		if err := retry.Sleep(ctx, min(time.Second, time.Until(deadline)+time.Millisecond)); err != nil {
+			return err
 		}
 	}
 	latest := "no manifest published yet"
