@@ -92,12 +92,13 @@ func runSkillDeployModel(ctx context.Context, c *cli, args []string) error {
 		}
 		locales = []string{*locale}
 	}
+	bodies, err := modelBodies(pkg, locales)
+	if err != nil {
+		return err
+	}
 	client := newSMAPIClient(c, creds)
 	for _, l := range locales {
-		b, err := skillpkg.EncodeModel(pkg.Models[l])
-		if err != nil {
-			return err
-		}
+		b := bodies[l]
 		fmt.Fprintf(c.stdout, "%s: uploading interaction model to %s\n", l, *stage)
 		if err := client.PutInteractionModel(ctx, skillID, *stage, l, b); err != nil {
 			return err

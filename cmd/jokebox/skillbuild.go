@@ -78,6 +78,20 @@ func buildFromManifest(ctx context.Context, c *cli, dir string) (*skillpkg.Packa
 	return built, folders, nil
 }
 
+// modelBodies are the bodies deploy-model uploads, by locale: the bytes
+// `skill build` writes to each model file.
+func modelBodies(pkg *skillpkg.Package, locales []string) (map[string][]byte, error) {
+	bodies := make(map[string][]byte, len(locales))
+	for _, l := range locales {
+		b, err := skillpkg.EncodeModel(pkg.Models[l])
+		if err != nil {
+			return nil, err
+		}
+		bodies[l] = b
+	}
+	return bodies, nil
+}
+
 // manifestFolders reads the folder playlists of the current manifest.
 func manifestFolders(ctx context.Context, c *cli) ([]string, error) {
 	a, err := newApp(ctx, c, config.NeedBucket)

@@ -111,6 +111,26 @@ func TestMotoSkillBuild(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "playlists.json")); err != nil {
 		t.Errorf("the overrides file was not carried over: %v", err)
 	}
+	// deploy-model uploads exactly these files: same build, same bytes.
+	var log bytes.Buffer
+	c := &cli{stdin: strings.NewReader(""), stdout: &log, stderr: &log, getenv: os.Getenv}
+	deployed, _, err := buildFromManifest(ctx, c, "../../skill-package")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bodies, err := modelBodies(deployed, deployed.Locales())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range deployed.Locales() {
+		written, err := os.ReadFile(skillpkg.ModelPath(dir, l))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(bodies[l], written) {
+			t.Errorf("%s: deploy-model would upload other bytes than skill build wrote", l)
+		}
+	}
 	out = jokebox(t, "skill", "validate", "--dir", dir)
 	if !strings.Contains(out, "ok (5 locales") || strings.Contains(out, "warning") {
 		t.Errorf("skill validate on the built package said:\n%s", out)
