@@ -2,7 +2,11 @@
 # Deployment targets (build, package, deploy, remove, lint-deploy) are in deploy.mk.
 
 GO ?= go
-STATICCHECK ?= $(shell command -v staticcheck 2>/dev/null || echo "$$($(GO) env GOPATH)/bin/staticcheck")
+# The pinned Go tools, where scripts/setup.sh installs them (GOBIN, else GOPATH/bin),
+# not whatever other version PATH may hold.
+GOTOOLS_BIN = $(shell b=$$($(GO) env GOBIN); echo "$${b:-$$($(GO) env GOPATH)/bin}")
+STATICCHECK ?= $(GOTOOLS_BIN)/staticcheck
+ACTIONLINT ?= $(GOTOOLS_BIN)/actionlint
 FUZZTIME ?= 5s
 FUZZTIME_LONG ?= 2m
 
@@ -26,8 +30,10 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 
+## lint: staticcheck on the Go code, actionlint on the CI workflows
 lint:
 	$(STATICCHECK) ./...
+	$(ACTIONLINT) .github/workflows/*.yml
 
 unit:
 	$(GO) test -count=1 -timeout 30m ./...

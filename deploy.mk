@@ -5,7 +5,7 @@
 #   make deploy  [STAGE=dev]   build, then deploy the stack (needs AWS credentials and
 #                              JOKEBOX_SKILL_ID, or SLS_FLAGS='--param skillId=amzn1.ask.skill.…')
 #   make remove  [STAGE=dev]   delete the stack (the audio bucket is kept; see README)
-#   make lint-deploy           cfn-lint on the packaged template, actionlint on the workflows
+#   make lint-deploy           cfn-lint on the packaged template, actionlint on the workflows (as make lint)
 #
 # serverless is the osls fork pinned in package.json, run from node_modules.
 
@@ -16,7 +16,6 @@ LAMBDA_BUILD_DIR := build
 LAMBDA_GOFLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w"
 SLS := node_modules/.bin/serverless
 CFN_TEMPLATE := .serverless/cloudformation-template-update-stack.json
-ACTIONLINT ?= $(shell command -v actionlint 2>/dev/null || echo "$$(go env GOPATH)/bin/actionlint")
 
 .PHONY: build package deploy remove lint-deploy FORCE
 
@@ -59,4 +58,4 @@ remove: node_modules/.package-lock.json
 lint-deploy: build node_modules/.package-lock.json
 	$(SLS) package --stage test
 	cfn-lint --non-zero-exit-code error $(CFN_TEMPLATE)
-	$(ACTIONLINT)
+	$(ACTIONLINT) .github/workflows/*.yml

@@ -211,3 +211,28 @@ func TestSetupWithoutGo(t *testing.T) {
 		t.Errorf("exit %d, output %q; want 1 and a message naming go", code, out)
 	}
 }
+
+// TestMakeTestLintsWorkflows: make test runs actionlint on the workflows and
+// staticcheck on the code, each the pinned binary setup.sh installs into
+// GOBIN, not another version found on PATH.
+func TestMakeTestLintsWorkflows(t *testing.T) {
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("no make")
+	}
+	t.Parallel()
+	gobin := t.TempDir()
+	cmd := exec.Command("make", "-n", "-C", "..", "test")
+	cmd.Env = append(os.Environ(), "GOBIN="+gobin)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("make -n test: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"\n" + filepath.Join(gobin, "actionlint") + " .github/workflows/*.yml\n",
+		"\n" + filepath.Join(gobin, "staticcheck") + " ./...\n",
+	} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("make -n test:\n%s\nwant the line %q", out, strings.TrimSpace(want))
+		}
+	}
+}
