@@ -28,6 +28,8 @@
     playlists: [],
     ready: false,
     stoppedByDirective: false,
+    loading: false, // start() is loading the current stream: audio.paused is true until it plays
+    stopped: false, // a Stop or ClearQueue CLEAR_ALL came since the last stream started: no ENQUEUE until the next Play
     pauseAsked: false, // the user's last request was a pause: a stop shows as "Paused"
     history: [], // every request and its response: {id, auto, req, status, resp}
     selected: null, // the history entry shown in the panes
@@ -353,6 +355,13 @@
     if (!entry.url || !entry.token) return fail("Play without stream url or token");
     switch (d.playBehavior) {
       case "ENQUEUE": {
+        if (state.stopped) {
+          // An answer to a request sent before the Stop (a
+          // PlaybackNearlyFinished): the device cleared its queue and
+          // stays stopped.
+          logEvent("audio", "ENQUEUE after Stop ignored: " + label(entry));
+          return;
+        }
         const last = state.queue.length ? state.queue[state.queue.length - 1].token : state.token;
         if (entry.expectedPreviousToken !== last) {
           logEvent("error", `ENQUEUE ignored: expectedPreviousToken ${short(entry.expectedPreviousToken || "(none)")} ≠ ${short(last || "(none)")}`);
@@ -387,6 +396,8 @@
       send({ type: "AudioPlayer.PlaybackStopped", token: old.token, offsetInMilliseconds: old.offset }, false);
     }
     const gen = ++generation;
+    state.loading = true;
+    state.stopped = false;
     state.current = { token: entry.token, url: entry.url, metadata: entry.metadata, startedSent: false, nearlySent: false };
     state.token = entry.token;
     state.offsetMs = entry.offsetMs;
@@ -404,22 +415,26 @@
     render();
   }
 
+  // stop carries out AudioPlayer.Stop (and ClearQueue CLEAR_ALL): the
+  // queue is cleared and nothing plays until the next Play, also a stream
+  // start() is still loading (audio.paused is true then, until it plays).
   function stop(byDirective) {
-    if (!state.current || audio.paused) {
-      // Nothing is playing: a Stop is a no-op.
-      render();
+    state.queue = [];
+    state.stopped = true;
+    if (state.current && state.activity === "PLAYING" && !state.loading && !audio.paused) {
+      state.stoppedByDirective = byDirective;
+      audio.pause(); // the "pause" event sends PlaybackStopped
       return;
     }
-    if (state.activity !== "PLAYING") {
-      // Still loading: stop before it starts.
+    if (state.loading) {
+      // Loading: cancel the pending start (see start's generation).
       generation++;
+      state.loading = false;
       audio.pause();
       state.activity = "STOPPED";
-      render();
-      return;
+      logEvent("audio", "stopped before it started: " + label(state.current));
     }
-    state.stoppedByDirective = byDirective;
-    audio.pause(); // the "pause" event sends PlaybackStopped
+    render();
   }
 
   function playNext() {
@@ -429,7 +444,8 @@
 
   audio.addEventListener("playing", () => {
     const cur = state.current;
-    if (!cur) return;
+    if (!cur || audio.paused) return; // a start that stop() cancelled
+    state.loading = false;
     state.activity = "PLAYING";
     ring("playing");
     render();
@@ -439,7 +455,7 @@
       send({ type: "AudioPlayer.PlaybackStarted", token, offsetInMilliseconds: currentOffset() }, false).then(() => {
         // Screen devices send PlaybackNearlyFinished soon after starting;
         // jokes are short, so do it once per item, right after Started.
-        if (state.current === cur && !cur.nearlySent) {
+        if (state.current === cur && !cur.nearlySent && !state.stopped) {
           cur.nearlySent = true;
           send({ type: "AudioPlayer.PlaybackNearlyFinished", token, offsetInMilliseconds: currentOffset() }, false);
         }
@@ -482,6 +498,7 @@
     };
     const before = { token: cur.token, offsetInMilliseconds: state.offsetMs, playerActivity: state.activity };
     state.activity = "STOPPED";
+    state.loading = false;
     ring("error");
     render();
     logEvent("error", "audio error: " + (audio.error.message || types[audio.error.code]));
