@@ -38,23 +38,41 @@ func find(root *command, names []string) (*command, string) {
 	return cmd, strings.Join(path, " ")
 }
 
-// dispatch runs the subcommand named anywhere in args, so flags may come
-// before or after it (`release --dry-run promote`), with the other
-// arguments; or cmd itself when no subcommand is named.
+// dispatch runs the subcommand that is the first argument not a flag nor
+// a flag's value, so flags may come before or after it (`release --dry-run
+// promote`), with the other arguments; or cmd itself when no subcommand is
+// named. Whether a flag takes a value is read from the flag sets of cmd and
+// of the commands under it (see valueFlags), so that in `release --function
+// promote` promote is the function's name.
 func (cmd *command) dispatch(ctx context.Context, c *cli, args []string, path string) error {
 	if len(cmd.subs) == 0 {
 		return cmd.run(ctx, c, args)
 	}
-	for i, a := range args {
-		if a == "--" {
-			break
+	var takesValue map[string]bool
+	help, first := false, -1
+	for i := 0; i < len(args) && first < 0; i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			i = len(args)
+		case a == "-h" || a == "-help" || a == "--help":
+			help = true
+		case len(a) > 1 && a[0] == '-' && !strings.Contains(a, "="):
+			if takesValue == nil {
+				takesValue = cmd.valueFlags(ctx, c)
+			}
+			if takesValue[strings.TrimLeft(a, "-")] {
+				i++ // its value
+			}
+		case !strings.HasPrefix(a, "-") || a == "-":
+			first = i
 		}
-		j := slices.IndexFunc(cmd.subs, func(s *command) bool { return s.name == a })
-		if j < 0 {
-			continue
+	}
+	if first >= 0 {
+		if j := slices.IndexFunc(cmd.subs, func(s *command) bool { return s.name == args[first] }); j >= 0 {
+			rest := append(slices.Clone(args[:first]), args[first+1:]...)
+			return cmd.subs[j].dispatch(ctx, c, rest, strings.TrimSpace(path+" "+args[first]))
 		}
-		rest := append(slices.Clone(args[:i]), args[i+1:]...)
-		return cmd.subs[j].dispatch(ctx, c, rest, strings.TrimSpace(path+" "+a))
 	}
 	if cmd.run != nil {
 		return cmd.run(ctx, c, args)
@@ -63,18 +81,49 @@ func (cmd *command) dispatch(ctx context.Context, c *cli, args []string, path st
 	if path == "" {
 		what, prefix = "command", ""
 	}
-	for _, a := range args {
-		switch {
-		case a == "-h" || a == "-help" || a == "--help":
-			printUsage(c.stdout, path, cmd, nil)
-			return flag.ErrHelp
-		case !strings.HasPrefix(a, "-"):
-			printUsage(c.stderr, path, cmd, nil)
-			return fmt.Errorf("%sunknown %s %q (want %s)", prefix, what, a, subNames(cmd, " or "))
-		}
+	switch {
+	case help:
+		printUsage(c.stdout, path, cmd, nil)
+		return flag.ErrHelp
+	case first >= 0:
+		printUsage(c.stderr, path, cmd, nil)
+		return fmt.Errorf("%sunknown %s %q (want %s)", prefix, what, args[first], subNames(cmd, " or "))
 	}
 	printUsage(c.stderr, path, cmd, nil)
 	return fmt.Errorf("%swant a %s: %s", prefix, what, subNames(cmd, ", "))
+}
+
+// valueFlags returns the names of the flags that take a value (all but
+// the boolean ones) in the flag sets of cmd and the commands under it. Flags
+// before a subcommand's name are that subcommand's, not yet known, so a
+// name is taken to need a value when any of them defines it so.
+//
+// The flag sets are defined inside the run functions, which all begin with
+// newFlags and parseFlags: each is run with -h on a CLI that prints nothing
+// and records the flag set newFlags made, and returns at the -h.
+func (cmd *command) valueFlags(ctx context.Context, c *cli) map[string]bool {
+	names := map[string]bool{}
+	var sets []*flag.FlagSet
+	probe := &cli{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, getenv: c.getenv,
+		newFlagSet: func(fs *flag.FlagSet) { sets = append(sets, fs) }}
+	var walk func(*command)
+	walk = func(cmd *command) {
+		if cmd.run != nil {
+			_ = cmd.run(ctx, probe, []string{"-h"})
+		}
+		for _, s := range cmd.subs {
+			walk(s)
+		}
+	}
+	walk(cmd)
+	for _, fs := range sets {
+		fs.VisitAll(func(f *flag.Flag) {
+			if b, ok := f.Value.(interface{ IsBoolFlag() bool }); !ok || !b.IsBoolFlag() {
+				names[f.Name] = true
+			}
+		})
+	}
+	return names
 }
 
 func subNames(cmd *command, sep string) string {
@@ -95,6 +144,9 @@ func newFlags(c *cli, path string) *flag.FlagSet {
 		cmd = &command{name: path}
 	}
 	fs.Usage = func() { printUsage(c.stdout, path, cmd, fs) }
+	if c.newFlagSet != nil {
+		c.newFlagSet(fs)
+	}
 	return fs
 }
 

@@ -187,6 +187,41 @@ func TestFlagsBeforeOrAfterSubcommand(t *testing.T) {
 	}
 }
 
+// TestFlagValueNamedLikeASubcommand: a flag's value is never taken for the
+// subcommand, whether the subcommand comes before or after it, in either
+// flag syntax.
+func TestFlagValueNamedLikeASubcommand(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"JOKEBOX_SKILL_ID": "amzn1.ask.skill.x"}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"release", "--function", "promote", "--dry-run"}, "release promote (dry run"},
+		{[]string{"release", "--dry-run", "-function", "rollback"}, "release rollback (dry run"},
+		{[]string{"release", "--function", "hotfix", "--dry-run", "promote"}, "promote hotfix (dry run"},
+		{[]string{"release", "--dry-run", "rollback", "--function", "promote"}, "rollback promote (dry run"},
+		{[]string{"release", "--function=promote", "--dry-run"}, "release promote (dry run"},
+		{[]string{"release", "--dry-run=true", "--skill-id", "amzn1.ask.skill.y", "--function", "f", "promote"}, "promote f (dry run"},
+	} {
+		c, out := testCLI(env)
+		if err := run(context.Background(), c, tt.args); err != nil {
+			t.Errorf("jokebox %q: %v", tt.args, err)
+			continue
+		}
+		if !strings.HasPrefix(out.String(), tt.want) {
+			t.Errorf("jokebox %q printed:\n%s\nwant it to start with %q", tt.args, out, tt.want)
+		}
+	}
+	// A value that names a subcommand of another command is no command
+	// either: skill's flags are its subcommands' flags.
+	c, _ := testCLI(nil)
+	err := run(context.Background(), c, []string{"skill", "--dir", "build"})
+	if err == nil || !strings.Contains(err.Error(), "want a subcommand") {
+		t.Errorf("jokebox skill --dir build: %v; want the missing subcommand", err)
+	}
+}
+
 func TestParseFlagsInterspersed(t *testing.T) {
 	t.Parallel()
 	c, _ := testCLI(nil)

@@ -22,6 +22,9 @@ type cli struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// newFlagSet, when set, is told of each flag set newFlags makes: it is
+	// how dispatch learns which flags take a value (see valueFlags).
+	newFlagSet func(*flag.FlagSet)
 }
 
 // commands is the command tree: every command, its subcommands, the line
