@@ -14,6 +14,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"slices"
@@ -33,6 +34,11 @@ const (
 	Error503             // answer 503 SlowDown / ServiceUnavailable
 	Throttle             // answer 400 ThrottlingException (SQS, SSM) or 503 SlowDown (S3)
 	Down                 // close the connection, as if the emulator were stopped
+	// Lost forwards the request to the emulator, which carries it out,
+	// then closes the connection without its answer: a response lost on
+	// the way back, after which a client cannot know whether its write
+	// happened, and its SDK sends the same request again.
+	Lost
 )
 
 // Proxy is a running proxy.
@@ -86,6 +92,10 @@ func Start(target string) (*Proxy, error) {
 				return
 			}
 			p.faulted.Add(1)
+			if mode == Lost {
+				rp.ServeHTTP(httptest.NewRecorder(), r)
+				mode = Down
+			}
 			p.fault(w, r, mode)
 		}),
 		ReadHeaderTimeout: 10 * time.Second,

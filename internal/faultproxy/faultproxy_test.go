@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -149,5 +150,30 @@ func TestFaultsCounted(t *testing.T) {
 	want := Counts{"ReceiveMessage": 1, "GetParameter": 1, "POST other": 1}
 	if diff := cmp.Diff(want, p.Calls()); diff != "" {
 		t.Errorf("Calls (-want +got):\n%s", diff)
+	}
+}
+
+// TestLost: a Lost call reaches the backend, which carries it out, and the
+// client gets no answer, only a closed connection.
+func TestLost(t *testing.T) {
+	t.Parallel()
+	var reached atomic.Int64
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reached.Add(1)
+	}))
+	defer backend.Close()
+	p, err := Start(backend.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	p.Set(Lost)
+	req, _ := http.NewRequest(http.MethodPut, p.URL+"/b/k", strings.NewReader("body"))
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("Lost call answered %d; want a connection error", resp.StatusCode)
+	}
+	if reached.Load() != 1 || p.Faulted() != 1 {
+		t.Errorf("backend reached %d times, faulted %d; want 1 and 1", reached.Load(), p.Faulted())
 	}
 }

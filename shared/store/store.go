@@ -3,15 +3,20 @@
 //
 // Each manifest version is its own object, created with If-None-Match: * so
 // that exactly one writer can publish version N+1: a writer that loses the
-// race loads the winner's version, reapplies its change and tries N+2. The
-// pointer object in S3 is the authority on which version is current and only
-// moves forward (If-Match compare-and-set). The SSM parameter is a cache of
-// the pointer for the skill: it may lag, and readers never go backwards.
+// race loads the winner's version, reapplies its change and tries N+2. A
+// 412 may also answer the SDK's retry of a put whose first attempt created
+// the version, so a writer told 412 reads the version back before taking
+// it for a rival's. The pointer object in S3 is the authority on which
+// version is current and only moves forward (If-Match compare-and-set).
+// The SSM parameter is a cache of the pointer for the skill: it may lag,
+// and readers never go backwards.
 package store
 
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -195,7 +200,24 @@ func (s *Store) update(ctx context.Context, edit func(context.Context, *manifest
 		if err != nil {
 			return nil, fmt.Errorf("manifest v%d not published: %w", m.Version, err)
 		}
-		err = s.putNew(ctx, manifest.ObjectKey(m.Version), b)
+		key := manifest.ObjectKey(m.Version)
+		err = s.putNew(ctx, key, b)
+		if isConflict(err) {
+			// The SDK retries a PutObject whose answer was lost (a
+			// connection reset, a 5xx sent after the write): when the
+			// first attempt created the object, the retry gets 412 and
+			// this writer would take its own version for a rival's,
+			// never move the pointer to it, and report a later
+			// version as its own. What is stored tells.
+			mine, rerr := s.holds(ctx, key, b)
+			if rerr != nil {
+				return nil, fmt.Errorf("publish manifest v%d: after %w: %w", m.Version, err, rerr)
+			}
+			if mine {
+				s.log.WarnContext(ctx, "manifest put answered with a conflict after a retry, but the version is ours", "version", m.Version)
+				err = nil
+			}
+		}
 		if err == nil {
 			p := manifest.PointerFor(m, b)
 			// The version is written: finish moving the pointer even if
@@ -390,6 +412,27 @@ func (s *Store) get(ctx context.Context, key string, size int64) ([]byte, error)
 		return nil, err
 	}
 	return b, nil
+}
+
+// holds reports whether the object at key is exactly b. It asks with
+// If-Match on b's MD5, the ETag S3 gives a single-part upload without
+// SSE-KMS (the bucket uses SSE-S3), so that a rival's version is refused
+// without its body being sent; a match is then compared byte for byte.
+func (s *Store) holds(ctx context.Context, key string, b []byte) (bool, error) {
+	sum := md5.Sum(b)
+	out, err := s.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: &s.bucket, Key: &key, IfMatch: aws.String(`"` + hex.EncodeToString(sum[:]) + `"`)})
+	if err != nil {
+		if isConflict(err) || isNotFound(err) {
+			return false, nil
+		}
+		return false, fmt.Errorf("read back %s: %w", key, err)
+	}
+	defer out.Body.Close()
+	got, err := io.ReadAll(io.LimitReader(out.Body, int64(len(b))+1))
+	if err != nil {
+		return false, fmt.Errorf("read back %s: %w", key, err)
+	}
+	return bytes.Equal(got, b), nil
 }
 
 func (s *Store) putNew(ctx context.Context, key string, b []byte) error {

@@ -5,9 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net/http"
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,6 +22,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/jokebox/jokebox/internal/awsmem"
+	"github.com/jokebox/jokebox/internal/faultproxy"
 	"github.com/jokebox/jokebox/internal/motoserver"
 	"github.com/jokebox/jokebox/shared/manifest"
 )
@@ -407,6 +412,54 @@ func TestUpdateConflicts(t *testing.T) {
 		}
 	})
 
+	// The SDK retries a PutObject whose answer was lost after the object
+	// was stored: the retry gets 412 for the writer's own version.
+	t.Run("retried put of its own version", func(t *testing.T) {
+		t.Parallel()
+		mem, _ := setup(t)
+		a := New(&lostAnswer{S3: mem, key: manifest.ObjectKey(2)}, nil, bucket, "", nil)
+		calls := 0
+		m, err := a.Update(ctx, func(ctx context.Context, m *manifest.Manifest) (bool, error) {
+			calls++
+			return addKey("b.mp3")(ctx, m)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Version != 2 || calls != 1 {
+			t.Errorf("Update = v%d after %d edit calls; want v2 after 1", m.Version, calls)
+		}
+		if p, err := a.Pointer(ctx); err != nil || p.Version != 2 {
+			t.Errorf("pointer at v%d, %v; want v2: the writer must move it to the version it wrote", p.Version, err)
+		}
+	})
+
+	t.Run("retried put of its own version, a rival built on it", func(t *testing.T) {
+		t.Parallel()
+		mem, _ := setup(t)
+		b := New(mem, nil, bucket, "", nil)
+		var bVersion int64
+		lost := &lostAnswer{S3: mem, key: manifest.ObjectKey(2), between: func(ctx context.Context) {
+			m, err := b.Update(ctx, addKey("c.mp3"))
+			if err != nil {
+				t.Errorf("writer B: %v", err)
+				return
+			}
+			bVersion = m.Version
+		}}
+		a := New(lost, nil, bucket, "", nil)
+		m, err := a.Update(ctx, addKey("b.mp3"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Version != 2 || bVersion != 3 || !slices.Equal(m.Keys(), []string{"a.mp3", "b.mp3"}) {
+			t.Errorf("writer A reports v%d with %v, writer B v%d; want A v2 with a and b, B v3", m.Version, m.Keys(), bVersion)
+		}
+		if p, err := a.Pointer(ctx); err != nil || p.Version != 3 {
+			t.Errorf("pointer at v%d, %v; want v3", p.Version, err)
+		}
+	})
+
 	t.Run("409 then success", func(t *testing.T) {
 		t.Parallel()
 		mem, st := setup(t)
@@ -472,4 +525,78 @@ func TestUpdateConflicts(t *testing.T) {
 			t.Fatalf("Update that always loses: %v; want the conflict after MaxAttempts", err)
 		}
 	})
+}
+
+// lostAnswer is an S3 whose answer to the first PutObject of key is lost
+// after the object was stored (a connection reset, a 5xx sent after the
+// write): it sends the same request again, as the SDK's retryer does, and
+// returns the second answer. between, when not nil, runs before the retry:
+// another writer acting meanwhile.
+type lostAnswer struct {
+	*awsmem.S3
+	key     string
+	between func(ctx context.Context)
+	done    bool
+}
+
+func (l *lostAnswer) PutObject(ctx context.Context, in *s3.PutObjectInput, opts ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
+	if aws.ToString(in.Key) != l.key || l.done {
+		return l.S3.PutObject(ctx, in, opts...)
+	}
+	l.done = true
+	if _, err := l.S3.PutObject(ctx, in, opts...); err != nil {
+		return nil, err
+	}
+	if l.between != nil {
+		l.between(ctx)
+	}
+	if _, err := in.Body.(io.Seeker).Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	return l.S3.PutObject(ctx, in, opts...)
+}
+
+// TestSDKRetryOfOwnVersion runs the real SDK against moto_server through a
+// proxy that carries out the first PutObject of v2 and then loses its
+// answer: the SDK sends the request again and gets 412 for the writer's
+// own version, which the writer must still recognise, moving the pointer
+// to it.
+func TestSDKRetryOfOwnVersion(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	const bucket, param = "jokes", "/jokebox/lost/manifest"
+	cfg := motoserver.Config(motoserver.Start(t))
+	proxy, err := faultproxy.Start(aws.ToString(cfg.BaseEndpoint))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer proxy.Close()
+	cfg.BaseEndpoint = aws.String(proxy.URL)
+	s3c := motoserver.S3(cfg)
+	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatal(err)
+	}
+	st := New(s3c, ssm.NewFromConfig(cfg), bucket, param, nil)
+	if _, err := st.Update(ctx, addKey("a.mp3")); err != nil {
+		t.Fatal(err)
+	}
+	var lost atomic.Bool
+	proxy.SetFor(faultproxy.Lost, func(r *http.Request) bool {
+		return r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/"+manifest.ObjectKey(2)) && lost.CompareAndSwap(false, true)
+	})
+	before := proxy.Calls()
+	m, err := st.Update(ctx, addKey("b.mp3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if puts := proxy.Calls().Sub(before)["PutObject"]; proxy.Faulted() != 1 || puts != 3 {
+		t.Errorf("%d answers lost, %d PutObject calls; want 1 lost and 3 calls (v2, its retry, the pointer)", proxy.Faulted(), puts)
+	}
+	if m.Version != 2 || !slices.Equal(m.Keys(), []string{"a.mp3", "b.mp3"}) {
+		t.Errorf("Update = v%d with %v; want v2 with a and b", m.Version, m.Keys())
+	}
+	p, err := st.Pointer(ctx)
+	if err != nil || p.Version != 2 {
+		t.Errorf("pointer at v%d, %v; want v2", p.Version, err)
+	}
 }
