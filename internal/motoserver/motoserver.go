@@ -13,11 +13,13 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
@@ -68,7 +70,7 @@ func launchRetry(ctx context.Context, logw io.Writer, t *TLS) (*Server, error) {
 	}
 	var lastErr error
 	for range 3 { // the port may be taken between choosing and binding it
-		s, err := launch(ctx, path, logw, t)
+		s, err := launch(ctx, path, nil, logw, t)
 		if err == nil {
 			return s, nil
 		}
@@ -80,12 +82,13 @@ func launchRetry(ctx context.Context, logw io.Writer, t *TLS) (*Server, error) {
 	return nil, fmt.Errorf("start moto_server: %w", lastErr)
 }
 
-func launch(ctx context.Context, path string, logw io.Writer, t *TLS) (*Server, error) {
+// launch runs path with the arguments pre, then moto_server's own.
+func launch(ctx context.Context, path string, pre []string, logw io.Writer, t *TLS) (*Server, error) {
 	port, err := proc.FreePort()
 	if err != nil {
 		return nil, err
 	}
-	args, scheme, client := []string{"-H", "127.0.0.1", "-p", strconv.Itoa(port)}, "http", &http.Client{Timeout: 2 * time.Second}
+	args, scheme, client := append(pre, "-H", "127.0.0.1", "-p", strconv.Itoa(port)), "http", &http.Client{Timeout: 2 * time.Second}
 	if t != nil {
 		args, scheme, client = append(args, "--ssl-cert", t.CertFile, "--ssl-key", t.KeyFile), "https", t.Client
 	}
@@ -168,14 +171,44 @@ func Start(tb testing.TB) string {
 }
 
 // Config returns an AWS configuration for the emulator at endpoint with
-// static test credentials, without reading the environment.
+// static test credentials, without reading the environment. Its HTTP
+// client makes conditional writes atomic, as on S3 (AtomicWrites).
 func Config(endpoint string) aws.Config {
 	return aws.Config{
 		Region:           Region,
 		Credentials:      credentials.NewStaticCredentialsProvider("test", "test", ""),
 		BaseEndpoint:     aws.String(endpoint),
 		RetryMaxAttempts: 5,
+		HTTPClient:       AtomicWrites(awshttp.NewBuildableClient()),
 	}
+}
+
+// conditionalWrites is held over each conditional PUT this process sends
+// to any emulator.
+var conditionalWrites sync.Mutex
+
+// AtomicWrites wraps an HTTP client so that the conditional PUTs (with
+// If-None-Match or If-Match) it sends go one at a time. moto_server does
+// not make them atomic, as S3 does: moto 5.2.1's S3Response.put_object
+// (moto/s3/responses.py lines 2249-2259) checks If-Match and
+// If-None-Match with backend.get_object, then stores the object
+// (S3Backend.put_object, moto/s3/models.py line 2352,
+// bucket.keys.setlist) with no lock held in between, on a threaded
+// server (moto/server.py line 83, threaded=True). Two concurrent PUTs of
+// one key can both pass the check and both answer 200, where S3 lets
+// exactly one win. Tests of jokebox's compare-and-set protocol rely on S3's
+// guarantee, not moto's; one lock over each conditional PUT gives it back
+// while the writers' reads, waits and decisions still interleave freely.
+func AtomicWrites(c aws.HTTPClient) aws.HTTPClient { return atomicWrites{c} }
+
+type atomicWrites struct{ next aws.HTTPClient }
+
+func (a atomicWrites) Do(r *http.Request) (*http.Response, error) {
+	if r.Method == http.MethodPut && (r.Header.Get("If-None-Match") != "" || r.Header.Get("If-Match") != "") {
+		conditionalWrites.Lock()
+		defer conditionalWrites.Unlock()
+	}
+	return a.next.Do(r)
 }
 
 // Env is the environment for a program that reads its AWS configuration
