@@ -163,7 +163,7 @@ func runAdd(ctx context.Context, c *cli, args []string) error {
 		checkFile(ctx, f, ff, o)
 		if !f.failed {
 			if prev, dup := keys[f.key]; dup {
-				f.failed, f.why = true, fmt.Sprintf("same key %q as %s", f.key, prev)
+				f.failed, f.why = true, devstack.SameKey(f.key, prev)
 			}
 			keys[f.key] = f.path
 		}

@@ -148,6 +148,9 @@ func runDev(ctx context.Context, c *cli, args []string) error {
 			fmt.Fprintf(out, ", %d hidden or temporary skipped", res.Skipped)
 		}
 		fmt.Fprintln(out)
+		for _, e := range res.Clashes {
+			fmt.Fprintf(out, "  refused   %v\n", e)
+		}
 	}
 	if *bucket != "" {
 		if _, _, err := ix.Reconcile(ctx, index.ReconcileOptions{}); err != nil {

@@ -184,3 +184,35 @@ func TestPrintIndexedRejected(t *testing.T) {
 		t.Errorf("printIndexed wrote\n%q\nwant it to end with\n%q", out.String(), want)
 	}
 }
+
+// TestDevKeyClash: voice.wav and voice.opus both convert to voice.mp3.
+// Dev uploads one, says which file it refused and why in add's words, and
+// keeps serving; the refused file is not uploaded over the other.
+func TestDevKeyClash(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("converts with ffmpeg; skipped with -short")
+	}
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "voces"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"voice.wav", "voice.opus"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "audio", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "voces", name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, out := startDev(t, nil, "--media", dir)
+	clash := regexp.MustCompile(`refused +voces/voice\.(wav|opus): same key "voces/voice\.mp3" as voces/voice\.(wav|opus)\n`)
+	m := clash.FindStringSubmatch(out.String())
+	if m == nil || m[1] == m[2] {
+		t.Errorf("no clash reported:\n%s", out)
+	}
+	if !strings.Contains(out.String(), "1 files uploaded") || !strings.Contains(out.String(), "manifest v1: 1 files in 1 playlists (voces 1)") {
+		t.Errorf("want one upload and one file indexed:\n%s", out)
+	}
+}

@@ -58,7 +58,23 @@ type Syncer struct {
 
 	mu    sync.Mutex
 	known map[string]fileStamp // keys uploaded, with what was uploaded
+	owner map[string]string    // object key → the file's key it is (being) uploaded from
 }
+
+// KeyClashError is the error of a media file whose object would have the
+// key of another file's (voice.wav and voice.opus both converted to
+// voice.mp3): it is not uploaded, so the other is not overwritten.
+type KeyClashError struct {
+	File  string // the file refused
+	Key   string // the object key both would have
+	Other string // the file already uploaded, or being uploaded, under Key
+}
+
+func (e *KeyClashError) Error() string { return e.File + ": " + SameKey(e.Key, e.Other) }
+
+// SameKey says why a file is refused when file other already goes under
+// key; `jokebox add` says it too.
+func SameKey(key, other string) string { return fmt.Sprintf("same key %q as %s", key, other) }
 
 // fileStamp identifies an uploaded version of a file cheaply.
 type fileStamp struct {
@@ -78,14 +94,16 @@ func NewSyncer(cfg SyncConfig) *Syncer {
 		log:    log,
 		notify: newNotifier(cfg.Indexer, cfg.Bucket, log),
 		known:  make(map[string]fileStamp),
+		owner:  make(map[string]string),
 	}
 }
 
 // SyncResult summarizes a full sync.
 type SyncResult struct {
-	Files   int   // files uploaded
-	Skipped int   // hidden, temporary or reserved files left out
-	Bytes   int64 // bytes uploaded
+	Files   int              // files uploaded
+	Clashes []*KeyClashError // files not uploaded: their key is another file's
+	Skipped int              // hidden, temporary or reserved files left out
+	Bytes   int64            // bytes uploaded
 	Took    time.Duration
 }
 
@@ -157,9 +175,13 @@ func (s *Syncer) SyncAll(ctx context.Context) (SyncResult, error) {
 	)
 	for r := range results {
 		done++
-		if r.err != nil {
+		var clash *KeyClashError
+		switch {
+		case errors.As(r.err, &clash):
+			res.Clashes = append(res.Clashes, clash)
+		case r.err != nil:
 			errs = append(errs, r.err)
-		} else {
+		default:
 			res.Files++
 			res.Bytes += r.change.Size
 			pending = append(pending, r.change)
@@ -178,6 +200,7 @@ func (s *Syncer) SyncAll(ctx context.Context) (SyncResult, error) {
 		errs = append(errs, err)
 	}
 	res.Took = time.Since(start)
+	slices.SortFunc(res.Clashes, func(a, b *KeyClashError) int { return strings.Compare(a.File, b.File) })
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
@@ -285,6 +308,9 @@ func (s *Syncer) upload(ctx context.Context, key string, fi fs.FileInfo) (Change
 		}
 		obj = p
 	}
+	if err := s.claim(key, obj.Key); err != nil {
+		return Change{}, err
+	}
 	f, err := os.Open(obj.Path)
 	if err != nil {
 		return Change{}, fmt.Errorf("upload %s: %w", key, err)
@@ -309,13 +335,40 @@ func (s *Syncer) upload(ctx context.Context, key string, fi fs.FileInfo) (Change
 	}
 	out, err := s.cfg.S3.PutObject(ctx, in)
 	if err != nil {
+		s.release(key, obj.Key)
 		return Change{}, fmt.Errorf("upload %s: %w", key, err)
 	}
 	s.mu.Lock()
+	if old := s.known[key].object; old != "" && old != obj.Key && s.owner[old] == key {
+		delete(s.owner, old)
+	}
 	s.known[key] = fileStamp{size: fi.Size(), mtime: fi.ModTime(), object: obj.Key}
 	s.mu.Unlock()
 	s.log.DebugContext(ctx, "uploaded", "key", obj.Key, "size", size)
 	return Change{Key: obj.Key, Size: size, ETag: aws.ToString(out.ETag)}, nil
+}
+
+// claim reserves object for the file key, or returns a *KeyClashError
+// when another file has it. Uploads run in parallel, so the reservation is
+// taken before the upload starts.
+func (s *Syncer) claim(key, object string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if other, ok := s.owner[object]; ok && other != key {
+		return &KeyClashError{File: key, Key: object, Other: other}
+	}
+	s.owner[object] = key
+	return nil
+}
+
+// release gives up the claim of a failed upload, unless an earlier upload
+// of the same file holds the object.
+func (s *Syncer) release(key, object string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.owner[object] == key && s.known[key].object != object {
+		delete(s.owner, object)
+	}
 }
 
 // remove deletes one key and returns its change.
@@ -329,6 +382,9 @@ func (s *Syncer) remove(ctx context.Context, key string) (Change, error) {
 	}
 	s.mu.Lock()
 	delete(s.known, key)
+	if s.owner[object] == key {
+		delete(s.owner, object)
+	}
 	s.mu.Unlock()
 	s.log.DebugContext(ctx, "deleted", "key", object)
 	return Change{Key: object, Removed: true}, nil

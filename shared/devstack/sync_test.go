@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -346,5 +348,74 @@ func TestSyncPrepare(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"ObjectRemoved:Delete chistes/voz.mp3"}, rec.take()); diff != "" {
 		t.Errorf("events (-want +got):\n%s", diff)
+	}
+}
+
+// TestSyncKeyClash: two files whose prepared objects have the same key
+// (voz.wav and voz.opus both converted to voz.mp3): one is uploaded, the
+// other refused with a *KeyClashError, at start and on a change, and never
+// overwrites it; once the first is deleted the other can take the key.
+func TestSyncKeyClash(t *testing.T) {
+	t.Parallel()
+	const bucket = "media"
+	_, client := startTestS3(t, bucket)
+	dir, work := t.TempDir(), t.TempDir()
+	writeFile(t, dir, "a/voz.wav", "wav")
+	writeFile(t, dir, "a/voz.opus", "opus")
+	prepare := func(_ context.Context, key, p string) (Prepared, error) {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return Prepared{}, err
+		}
+		out := filepath.Join(work, strings.ReplaceAll(key, "/", "_")+".mp3")
+		return Prepared{Key: strings.TrimSuffix(key, path.Ext(key)) + ".mp3", Path: out}, os.WriteFile(out, []byte("from "+string(b)), 0o644)
+	}
+	s := NewSyncer(SyncConfig{Dir: dir, Bucket: bucket, S3: client, Indexer: newRecorder(), Logger: discard, Prepare: prepare})
+	res, err := s.SyncAll(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Files != 1 || len(res.Clashes) != 1 {
+		t.Fatalf("SyncAll: %d files, clashes %v; want 1 and 1", res.Files, res.Clashes)
+	}
+	refused, kept := res.Clashes[0].File, res.Clashes[0].Other
+	want := fmt.Sprintf("%s: same key \"a/voz.mp3\" as %s", refused, kept)
+	if got := res.Clashes[0].Error(); got != want || refused == kept {
+		t.Errorf("clash %q; want %q", got, want)
+	}
+	body := func() string {
+		t.Helper()
+		obj, err := client.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("a/voz.mp3")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer obj.Body.Close()
+		b, _ := io.ReadAll(obj.Body)
+		return string(b)
+	}
+	keptBody := "from " + strings.TrimPrefix(path.Ext(kept), ".") // each file holds its extension
+	if got := body(); got != keptBody {
+		t.Errorf("a/voz.mp3 holds %q; want %q (from %s)", got, keptBody, kept)
+	}
+
+	// A change to the refused file is refused again.
+	writeFile(t, dir, refused, "changed")
+	var clash *KeyClashError
+	if _, err := s.Apply(context.Background(), []string{refused}); !errors.As(err, &clash) || clash.File != refused {
+		t.Errorf("Apply(%s) = %v; want its clash", refused, err)
+	}
+	if got := body(); got != keptBody {
+		t.Errorf("after a change to %s, a/voz.mp3 holds %q; want %q", refused, got, keptBody)
+	}
+
+	// Deleting the kept file frees the key.
+	if err := os.Remove(filepath.Join(dir, filepath.FromSlash(kept))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Apply(context.Background(), []string{kept, refused}); err != nil {
+		t.Fatal(err)
+	}
+	if got := body(); got != "from changed" {
+		t.Errorf("after deleting %s, a/voz.mp3 holds %q; want %q", kept, got, "from changed")
 	}
 }
