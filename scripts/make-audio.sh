@@ -50,7 +50,7 @@ joke() {
 	fi
 }
 
-rm -f media/*/*.mp3 # only the clips: media/ also holds Go files (sample.go)
+rm -rf media # only audio: the Go file that embeds it is sample.go at the root
 # Spanish jokes.
 joke es "media/chistes/el-pez-y-el-mar.mp3" "El pez y el mar" \
 	"—Mamá, ¿qué hace un pez en el mar? —Nada, hijo. Nada."

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	samplemedia "github.com/jokebox/jokebox/media"
+	samplemedia "github.com/jokebox/jokebox"
 	"github.com/jokebox/jokebox/shared/app"
 	"github.com/jokebox/jokebox/shared/config"
 	"github.com/jokebox/jokebox/shared/devstack"
@@ -121,7 +121,11 @@ func runDev(ctx context.Context, c *cli, args []string) error {
 				return fmt.Errorf("dev: sample library: %w", err)
 			}
 			defer os.RemoveAll(dir)
-			if err := os.CopyFS(dir, samplemedia.Sample); err != nil {
+			lib, err := samplemedia.Sample()
+			if err != nil {
+				return fmt.Errorf("dev: sample library: %w", err)
+			}
+			if err := os.CopyFS(dir, lib); err != nil {
 				return fmt.Errorf("dev: sample library: %w", err)
 			}
 			*media, mediaName = dir, "the sample library built into jokebox (no ./media here; --media DIR serves your own)"

@@ -96,7 +96,8 @@ func TestDevServesSampleAnywhere(t *testing.T) {
 }
 
 // TestDevSkillIDWhenSet: with JOKEBOX_SKILL_ID, dev answers that skill only
-// and says so.
+// and says so. It serves the repository's media/ as `make dev` does, which
+// uploads every file there: all 13 are audio, and all are indexed.
 func TestDevSkillIDWhenSet(t *testing.T) {
 	t.Parallel()
 	const id = "amzn1.ask.skill.11111111-2222-3333-4444-555555555555"
@@ -107,6 +108,9 @@ func TestDevSkillIDWhenSet(t *testing.T) {
 	base, out := startDev(t, map[string]string{"JOKEBOX_SKILL_ID": id}, "--media", "../../media")
 	if !strings.Contains(out.String(), "skill ID  "+id+" only") {
 		t.Errorf("terminal does not name the skill ID:\n%s", out)
+	}
+	if !strings.Contains(out.String(), ": 13 files uploaded") || !strings.Contains(out.String(), "manifest v1: 13 files in 3 playlists") {
+		t.Errorf("want media/'s 13 files uploaded and indexed, nothing else:\n%s", out)
 	}
 	if info := getInfo(t, base); info["skillId"] != id {
 		t.Errorf("/api/info skillId = %v; want %s", info["skillId"], id)

@@ -32,9 +32,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/jokebox/jokebox"
 	"github.com/jokebox/jokebox/internal/motoserver"
 	"github.com/jokebox/jokebox/internal/proc"
-	"github.com/jokebox/jokebox/media"
 	"github.com/jokebox/jokebox/shared/app"
 	"github.com/jokebox/jokebox/shared/config"
 	"github.com/jokebox/jokebox/shared/index"
@@ -132,12 +132,16 @@ func TestVirtualAlexaSession(t *testing.T) {
 	if _, err := a.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		t.Fatal(err)
 	}
+	sample, err := jokebox.Sample()
+	if err != nil {
+		t.Fatal(err)
+	}
 	folders := map[string]bool{}
-	err = fs.WalkDir(media.Sample, ".", func(p string, d fs.DirEntry, err error) error {
+	err = fs.WalkDir(sample, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		b, err := fs.ReadFile(media.Sample, p)
+		b, err := fs.ReadFile(sample, p)
 		if err != nil {
 			return err
 		}
