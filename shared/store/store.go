@@ -266,13 +266,40 @@ func (s *Store) latest(ctx context.Context, taken int64, rebuild bool) (*manifes
 	return m, err
 }
 
-// newer returns the current manifest if its version is past base, else nil.
+// newer returns the current manifest if its version is past base, else
+// nil. A pointer behind base, a version that exists (the writer built on
+// it), means that base's writer stopped between writing it and moving the
+// pointer (a crash, a timeout, an error after the write): newer moves the
+// pointer to base, or a change found already made there would stay
+// unseen until the next publish.
 func (s *Store) newer(ctx context.Context, base int64) (*manifest.Manifest, error) {
 	p, _, err := s.s3Pointer(ctx)
-	if err != nil || p.Version <= base {
+	if errors.Is(err, ErrNoManifest) {
+		p, err = manifest.Pointer{}, nil
+	}
+	switch {
+	case err != nil:
 		return nil, err
+	case p.Version < base:
+		s.log.WarnContext(ctx, "manifest version never made current, moving the pointer to it", "version", base, "pointer", p.Version)
+		return nil, s.catchUp(ctx, base)
+	case p.Version == base:
+		return nil, nil
 	}
 	return s.Fetch(ctx, p)
+}
+
+// catchUp moves the pointer to version v, read from its object.
+func (s *Store) catchUp(ctx context.Context, v int64) error {
+	b, err := s.get(ctx, manifest.ObjectKey(v), -1)
+	if err != nil {
+		return fmt.Errorf("load manifest v%d: %w", v, err)
+	}
+	m, err := manifest.Decode(b)
+	if err != nil {
+		return fmt.Errorf("load manifest v%d: %w", v, err)
+	}
+	return s.advance(ctx, manifest.PointerFor(m, b))
 }
 
 // base loads the manifest an update starts from.
