@@ -74,3 +74,26 @@ func TestMotoBitrateRule(t *testing.T) {
 		t.Errorf("jokebox manifest does not say %q:\n%s", reason, out)
 	}
 }
+
+// TestMotoPlaylistCounts: every command that counts playlists counts the
+// folders, the playlists the owner made, never the library with them (the
+// simulator page and jokebox dev count the same way).
+func TestMotoPlaylistCounts(t *testing.T) {
+	s3c := motoBucket(t, "counts")
+	b, err := os.ReadFile("../../testdata/audio/rate16.mp3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"animales/uno.mp3", "jokes/two.mp3", "at the root.mp3"} {
+		if _, err := s3c.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String("counts"), Key: aws.String(key), Body: bytes.NewReader(b)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const want = "3 entries in 2 playlists"
+	if out := jokebox(t, "reindex"); !strings.Contains(out, want) {
+		t.Errorf("reindex said %q; want %q", out, want)
+	}
+	if out := jokebox(t, "manifest"); !strings.Contains(out, want) {
+		t.Errorf("manifest said %q; want %q", out, want)
+	}
+}

@@ -249,7 +249,7 @@ func printIndexed(w io.Writer, verb string, m *manifest.Manifest) {
 		}
 	} else {
 		var folders []string
-		for _, p := range m.Playlists[1:] {
+		for _, p := range m.Folders() {
 			folders = append(folders, fmt.Sprintf("%s %d", p.Name, len(p.Order)))
 		}
 		fmt.Fprintf(w, "  %-9s manifest v%d: %d files in %d playlists", verb, m.Version, len(m.Entries), len(folders))

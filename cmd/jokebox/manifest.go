@@ -87,8 +87,8 @@ func manifestView(m *manifest.Manifest) ManifestJSON {
 }
 
 func printManifest(w io.Writer, m *manifest.Manifest) {
-	fmt.Fprintf(w, "manifest v%d, published %s: %d entries, %d folder playlists, %d rejected\n",
-		m.Version, m.Created.Format(time.RFC3339), len(m.Entries), len(m.Playlists)-1, len(m.Rejected))
+	fmt.Fprintf(w, "manifest v%d, published %s: %d entries in %d playlists, %d rejected\n",
+		m.Version, m.Created.Format(time.RFC3339), len(m.Entries), len(m.Folders()), len(m.Rejected))
 	for i, p := range m.Playlists {
 		name := p.Name
 		if i == 0 {

@@ -39,7 +39,7 @@ func runRotate(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	fmt.Fprintf(c.stdout, "rotated: manifest v%d, %d entries in %d playlists, %d rejected (added %d, removed %d), skill warmed: %v\n",
-		res.Version, res.Entries, res.Playlists, res.Rejected, res.Added, res.Removed, res.Warmed)
+		res.Version, res.Entries, res.Folders, res.Rejected, res.Added, res.Removed, res.Warmed)
 	return nil
 }
 
@@ -62,6 +62,6 @@ func reconcile(ctx context.Context, c *cli, shuffle bool) error {
 		return err
 	}
 	fmt.Fprintf(c.stdout, "manifest v%d: %d entries in %d playlists, %d rejected (added %d, updated %d, removed %d)\n",
-		m.Version, len(m.Entries), len(m.Playlists), len(m.Rejected), sum.Added, sum.Updated, sum.Removed)
+		m.Version, len(m.Entries), len(m.Folders()), len(m.Rejected), sum.Added, sum.Updated, sum.Removed)
 	return nil
 }

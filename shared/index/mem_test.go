@@ -352,7 +352,7 @@ func TestReconcileAndRotate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := RotateResult{Version: 2, Entries: 3, Playlists: 1, Rejected: 1005, Added: 1, Removed: 1, Warmed: true}
+	want := RotateResult{Version: 2, Entries: 3, Folders: 0, Rejected: 1005, Added: 1, Removed: 1, Warmed: true}
 	if diff := cmp.Diff(want, res); diff != "" {
 		t.Errorf("rotation (-want +got):\n%s", diff)
 	}

@@ -193,13 +193,13 @@ func NewRotator(ix *Indexer, l Invoker, function string, log *slog.Logger) *Rota
 
 // RotateResult is what a rotation did.
 type RotateResult struct {
-	Version   int64 `json:"version"`
-	Entries   int   `json:"entries"`
-	Playlists int   `json:"playlists"`
-	Rejected  int   `json:"rejected"`
-	Added     int   `json:"added"`
-	Removed   int   `json:"removed"`
-	Warmed    bool  `json:"warmed"`
+	Version  int64 `json:"version"`
+	Entries  int   `json:"entries"`
+	Folders  int   `json:"folders"` // folder playlists, the library not counted
+	Rejected int   `json:"rejected"`
+	Added    int   `json:"added"`
+	Removed  int   `json:"removed"`
+	Warmed   bool  `json:"warmed"`
 }
 
 // Handle runs one rotation; the Lambda function calls it on its schedule.
@@ -209,7 +209,7 @@ func (r *Rotator) Handle(ctx context.Context) (RotateResult, error) {
 	if err != nil {
 		return RotateResult{}, fmt.Errorf("rotate: %w", err)
 	}
-	res := RotateResult{Version: m.Version, Entries: len(m.Entries), Playlists: len(m.Playlists), Rejected: len(m.Rejected), Added: sum.Added, Removed: sum.Removed}
+	res := RotateResult{Version: m.Version, Entries: len(m.Entries), Folders: len(m.Folders()), Rejected: len(m.Rejected), Added: sum.Added, Removed: sum.Removed}
 	if r.function != "" {
 		_, err := r.lambda.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String(r.function), Payload: alexa.WarmupPayload})
 		if err != nil {

@@ -72,12 +72,16 @@ func (m *Manifest) Lookup(key string) (int, bool) {
 	return slices.BinarySearchFunc(m.Entries, key, func(e Entry, k string) int { return strings.Compare(e.Key, k) })
 }
 
+// Folders are the folder playlists, sorted by name: every playlist but the
+// library. Counts shown to people are of these, the playlists they made.
+func (m *Manifest) Folders() []Playlist { return m.Playlists[1:] }
+
 // Playlist returns the playlist with exactly this name ("" is the library).
 func (m *Manifest) Playlist(name string) (*Playlist, bool) {
 	if name == "" {
 		return m.Library(), true
 	}
-	folders := m.Playlists[1:]
+	folders := m.Folders()
 	i, ok := slices.BinarySearchFunc(folders, name, func(p Playlist, n string) int { return strings.Compare(p.Name, n) })
 	if !ok {
 		return nil, false
