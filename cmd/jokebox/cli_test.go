@@ -263,3 +263,29 @@ func TestPrintJSONKeepsAmpersands(t *testing.T) {
 		t.Errorf("printJSON output does not decode back: %v %q", err, back.Raw)
 	}
 }
+
+// TestUsageLineNamesEveryFlag: the usage line of every command that runs
+// names each of its flags, so the line -h prints first cannot drift from
+// the flags the command defines.
+func TestUsageLineNamesEveryFlag(t *testing.T) {
+	t.Parallel()
+	for path, cmd := range everyCommand() {
+		if cmd.run == nil {
+			continue
+		}
+		var sets []*flag.FlagSet
+		c, _ := testCLI(nil)
+		c.newFlagSet = func(fs *flag.FlagSet) { sets = append(sets, fs) }
+		_ = cmd.run(context.Background(), c, []string{"-h"})
+		if len(sets) == 0 {
+			t.Errorf("jokebox %s -h made no flag set", path)
+		}
+		for _, fs := range sets {
+			fs.VisitAll(func(f *flag.Flag) {
+				if !strings.Contains(cmd.args+" ", "--"+f.Name+" ") && !strings.Contains(cmd.args, "--"+f.Name+"]") && !strings.Contains(cmd.args, "--"+f.Name+"=") {
+					t.Errorf("usage line of jokebox %s (%q) does not name --%s", path, cmd.args, f.Name)
+				}
+			})
+		}
+	}
+}

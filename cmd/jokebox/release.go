@@ -28,19 +28,19 @@ func runRelease(ctx context.Context, c *cli, action string, args []string) error
 	cfg, _ := config.Load(c.getenv, 0) // flag defaults; a malformed variable is reported below, after -h
 	fs := newFlags(c, path)
 	dryRun := fs.Bool("dry-run", false, "print every step without calling anything")
-	submit := fs.Bool("submit", false, "also validate the skill and submit it for certification (release only)")
-	manual := fs.Bool("manual-publishing", false, "with --submit: publish by hand after certification instead of automatically")
 	function := fs.String("function", cfg.SkillFunction, "skill Lambda `NAME` or ARN (default $JOKEBOX_SKILL_FUNCTION)")
 	skillID := fs.String("skill-id", cfg.SkillID, "Alexa skill `ID` (default $JOKEBOX_SKILL_ID)")
-	dir := fs.String("dir", "skill-package", "skill package directory, for the locales to validate (release --submit)")
+	submit, manual, dir := new(bool), new(bool), new(string)
+	if action == "release" { // certification follows a release only
+		submit = fs.Bool("submit", false, "also validate the skill and submit it for certification")
+		manual = fs.Bool("manual-publishing", false, "with --submit: publish by hand after certification instead of automatically")
+		dir = fs.String("dir", "skill-package", "skill package `DIR`, for the locales to validate (with --submit)")
+	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("release: unknown action %q (want promote, rollback or hotfix, or none to release)", fs.Arg(0))
-	}
-	if action != "release" && (*submit || *manual) {
-		return fmt.Errorf("release %s: --submit and --manual-publishing apply to release only", action)
 	}
 	needSkill := action == "release"
 

@@ -79,7 +79,7 @@ func TestConfigErrorsNameEveryVariable(t *testing.T) {
 		},
 			"configuration: missing JOKEBOX_SKILL_ID (or --skill-id)"},
 		{"unknown action", func(c *cli) error { return run(context.Background(), c, []string{"release", "deploy"}) }, `unknown action "deploy"`},
-		{"submit with promote", func(c *cli) error { return run(context.Background(), c, []string{"release", "promote", "--submit"}) }, "release only"},
+		{"submit with promote", func(c *cli) error { return run(context.Background(), c, []string{"release", "promote", "--submit"}) }, "release promote: flag provided but not defined: -submit"},
 		{"unknown skill subcommand", func(c *cli) error { return run(context.Background(), c, []string{"skill", "nope"}) }, `unknown subcommand "nope"`},
 	}
 	for _, tt := range tests {
