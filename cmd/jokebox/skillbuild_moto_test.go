@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/jokebox/jokebox/internal/motoserver"
 	"github.com/jokebox/jokebox/shared/skillpkg"
 )
 
@@ -22,21 +21,9 @@ import (
 // forms and synonyms; `skill validate` passes on the output and warns,
 // naming them, about the folders the committed package lacks.
 func TestMotoSkillBuild(t *testing.T) {
-	endpoint := motoserver.Start(t)
-	cfg := motoserver.Config(endpoint)
-	for k, v := range motoserver.Env(endpoint) {
-		t.Setenv(k, v)
-	}
 	const bucket = "voice"
-	t.Setenv("JOKEBOX_BUCKET", bucket)
-	t.Setenv("JOKEBOX_MANIFEST_PARAM", "")
-	t.Setenv("JOKEBOX_S3_PATH_STYLE", "true")
-	t.Setenv("JOKEBOX_DEBUG", "")
 	ctx := context.Background()
-	s3c := motoserver.S3(cfg)
-	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
-		t.Fatal(err)
-	}
+	s3c := motoBucket(t, bucket)
 	for key, sample := range map[string]string{
 		"Cuentos de Miedo/el gusano.mp3":  "animales/el-gusano.mp3",
 		"knock-knock/anti-gravity.mp3":    "jokes/anti-gravity.mp3",
