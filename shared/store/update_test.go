@@ -149,7 +149,7 @@ func entries(m *manifest.Manifest) int {
 	return len(m.Entries)
 }
 
-// TestMotoUpdateRace runs 8 stores, each updating 20 times, on one bucket:
+// TestUpdateRace runs 8 stores, each updating 20 times, on one bucket:
 // every update lands in exactly one version, versions have no gaps, the
 // pointer never moves backwards and SSM ends at the final pointer.
 func TestUpdateRace(t *testing.T) { eachBackend(t, testUpdateRace) }
@@ -340,7 +340,7 @@ func testCorruptManifest(t *testing.T, s3c objectStore, ssmc SSM, bucket string)
 	}
 }
 
-// TestMotoUpdateRefusesInvalid checks that an update function that breaks
+// TestUpdateRefusesInvalid checks that an update function that breaks
 // the manifest's invariants publishes nothing.
 func TestUpdateRefusesInvalid(t *testing.T) { eachBackend(t, testUpdateRefusesInvalid) }
 
