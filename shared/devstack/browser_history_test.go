@@ -101,15 +101,7 @@ func click(t *testing.T, ctx context.Context, sel string) {
 // locale switch changes the page's own labels. With -update it writes
 // docs/simulator.png.
 func TestBrowserHistory(t *testing.T) {
-	st := startStack(t, sampleLibrary(t))
-	ctx := browser(t)
-	if err := chromedp.Do(ctx, chromedp.Navigate(st.URL), chromedp.WaitVisible(chromedp.ID("btn-open"))); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[any](`window.jokebox.setSpeak(false)`)); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, ctx, "the sample library's playlists", 5*time.Second, func(s playerState) bool { return s.Ready && len(s.Playlists) == 3 })
+	ctx, _ := openSimulator(t, sampleLibrary(t), 3)
 	if lib := text(t, ctx, `document.getElementById("library").textContent`); !strings.HasPrefix(lib, "13 archivos · 3 listas") {
 		t.Errorf("library summary %q; want 13 files and 3 playlists, in Spanish", lib)
 	}

@@ -15,15 +15,7 @@ import (
 // answer in the page until the stream has ended, so the order is the same
 // on every run.
 func TestBrowserStopClearsQueue(t *testing.T) {
-	st := startStack(t, jokes(t))
-	ctx := browser(t)
-	if err := chromedp.Do(ctx, chromedp.Navigate(st.URL), chromedp.WaitVisible(chromedp.ID("btn-open"))); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[any](`window.jokebox.setSpeak(false)`)); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, ctx, "the page to read /api/info", 5*time.Second, func(s playerState) bool { return s.Ready && len(s.Playlists) == 2 })
+	ctx, _ := openSimulator(t, jokes(t), 2)
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("btn-open"))); err != nil {
 		t.Fatal(err)
 	}

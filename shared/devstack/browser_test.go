@@ -94,17 +94,25 @@ func waitFor(t *testing.T, ctx context.Context, what string, timeout time.Durati
 	}
 }
 
-func TestBrowserSimulator(t *testing.T) {
-	st := startStack(t, jokes(t))
+// openSimulator serves media with the dev stack, opens the simulator page in
+// Chromium with speech off, and waits until the page has read /api/info and
+// shows playlists folder playlists.
+func openSimulator(t *testing.T, media map[string]string, playlists int) (context.Context, playerState) {
+	t.Helper()
+	st := startStack(t, media)
 	ctx := browser(t)
-
 	if err := chromedp.Do(ctx, chromedp.Navigate(st.URL), chromedp.WaitVisible(chromedp.ID("btn-open"))); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[any](`window.jokebox.setSpeak(false)`)); err != nil {
 		t.Fatal(err)
 	}
-	s := waitFor(t, ctx, "the page to read /api/info", 5*time.Second, func(s playerState) bool { return s.Ready && len(s.Playlists) == 2 })
+	s := waitFor(t, ctx, "the page to read /api/info", 5*time.Second, func(s playerState) bool { return s.Ready && len(s.Playlists) == playlists })
+	return ctx, s
+}
+
+func TestBrowserSimulator(t *testing.T) {
+	ctx, s := openSimulator(t, jokes(t), 2)
 	if s.SkillID != testSkillID {
 		t.Errorf("skill ID = %q; want %q from /api/info", s.SkillID, testSkillID)
 	}

@@ -177,15 +177,7 @@ func TestBrowserReadmeExamples(t *testing.T) {
 		}
 	}
 
-	st := startStack(t, sampleLibrary(t))
-	ctx := browser(t)
-	if err := chromedp.Do(ctx, chromedp.Navigate(st.URL), chromedp.WaitVisible(chromedp.ID("btn-open"))); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[any](`window.jokebox.setSpeak(false)`)); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, ctx, "the page to read /api/info", 5*time.Second, func(s playerState) bool { return s.Ready && len(s.Playlists) == 3 })
+	ctx, _ := openSimulator(t, sampleLibrary(t), 3)
 	for _, locale := range []string{"es-ES", "en-US"} {
 		if _, err := chromedp.Run(ctx, chromedp.Evaluate[any](`document.getElementById("locale").value = `+jsString(locale))); err != nil {
 			t.Fatal(err)
