@@ -105,8 +105,8 @@ func TestBrowserUnderstands(t *testing.T) {
 	}
 }
 
-// readmeExamples are the README's utterances for the simulator; the test
-// checks that the README still says each of them.
+// readmeExamples are the utterances docs/development.md suggests for the
+// simulator; the test checks that it still says each of them.
 var readmeExamples = []string{"pon animales", "pausa", "siguiente", "tell me a joke"}
 
 // folderOf is the top-level folder of the key a stream token names (its
@@ -122,19 +122,19 @@ func folderOf(t *testing.T, token string) string {
 	return folder
 }
 
-// TestBrowserReadmeExamples types each example of the README and of
+// TestBrowserReadmeExamples types each example of docs/development.md and of
 // skill.json's example phrases, in Spanish and English, into the simulator
 // running on the sample media, and checks that it plays from the right
 // folder: a named folder, or one in the device's language.
 func TestBrowserReadmeExamples(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	readme, err := os.ReadFile(filepath.Join("..", "..", "docs", "development.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	text := strings.Join(strings.Fields(string(readme)), " ")
 	for _, e := range readmeExamples {
 		if !strings.Contains(text, `"`+e+`"`) {
-			t.Errorf("the README no longer says %q; update readmeExamples", e)
+			t.Errorf("docs/development.md no longer says %q; update readmeExamples", e)
 		}
 	}
 	pkg, err := skillpkg.Load(filepath.Join("..", "..", "skill-package"))
