@@ -214,7 +214,7 @@ func TestDecodeMillionHeap(t *testing.T) {
 	}
 }
 
-// residentBudget is the README's budget for the skill's process with a
+// residentBudget is docs/performance.md's budget for the skill's process with a
 // million entries loaded: 200 MB resident.
 const residentBudget = 200e6
 

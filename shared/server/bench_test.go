@@ -21,7 +21,7 @@ import (
 
 // BenchmarkServeVerified drives the real HTTPS server, with verification on,
 // from 50 concurrent clients, answered by the real skill handler: b.N
-// requests in all, so -benchtime sets the run (10s for the README's figure).
+// requests in all, so -benchtime sets the run (10s for docs/performance.md's figure).
 func BenchmarkServeVerified(b *testing.B) {
 	benchServe(b, realSkill(b))
 }

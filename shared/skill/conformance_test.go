@@ -193,7 +193,7 @@ func runMatrix(t *testing.T) []matrixAnswer {
 // holds one of our tokens continues without a repeat and resumes at its
 // offset; a device whose last stream was another skill's is answered as
 // if jokebox had never played there (the no-repeat promise holds only
-// while jokebox was the last skill to play, see README).
+// while jokebox was the last skill to play, see docs/reliability.md).
 func TestConformanceMatrix(t *testing.T) {
 	answers := runMatrix(t)
 	byName := map[string]matrixAnswer{}

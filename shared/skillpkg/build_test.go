@@ -183,7 +183,7 @@ func sampleFolders(t *testing.T) []string {
 
 // TestCommittedModelsMatchSampleMedia: the committed models are what
 // `jokebox skill build` writes for the sample media, so every example of
-// the README works against `jokebox dev`. -update rewrites them.
+// the docs work against `jokebox dev`. -update rewrites them.
 func TestCommittedModelsMatchSampleMedia(t *testing.T) {
 	pkg := realPackage(t)
 	over, err := pkg.ParseOverrides()

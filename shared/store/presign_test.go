@@ -383,7 +383,7 @@ func TestPresignSigningKeyFollowsDateAndCredentials(t *testing.T) {
 
 // BenchmarkPresign measures one URL from the fast path and from the SDK's
 // PresignGetObject on the same client: the figures behind keeping a fast
-// path (README, Performance).
+// path (docs/performance.md).
 func BenchmarkPresign(b *testing.B) {
 	c := presignConfig{region: "us-east-1", bucket: "jokebox-audio", checksum: true, creds: sessionCreds}
 	p, err := NewPresigner(c.client(), c.bucket, time.Hour)
