@@ -85,7 +85,11 @@ func TestSkill(t *testing.T) {
 			if (req.Session == nil) != req.Request.Type.IsPlayback() {
 				t.Errorf("%s with session %v: playback requests have none, the others one", req.Request.Type, req.Session != nil)
 			}
-			if req.Context.System.Application.ApplicationID == "" || req.Context.System.Device.DeviceID == "" || req.Request.RequestID == "" || req.Request.Locale == "" {
+			if req.Request.Type == alexa.SkillDisabled { // a skill event: no device, no locale
+				if req.Context.System.Application.ApplicationID == "" || req.Listener() == "" || req.Request.RequestID == "" {
+					t.Errorf("skill event lacks an application ID, user ID or request ID")
+				}
+			} else if req.Context.System.Application.ApplicationID == "" || req.Context.System.Device.DeviceID == "" || req.Request.RequestID == "" || req.Request.Locale == "" {
 				t.Errorf("sample lacks an application ID, device ID, request ID or locale")
 			}
 			if _, err := req.Time(); err != nil {
@@ -117,6 +121,7 @@ func TestSkill(t *testing.T) {
 		alexa.LaunchRequest, alexa.IntentRequest, alexa.SessionEndedRequest, alexa.PlaybackStarted, alexa.PlaybackFinished,
 		alexa.PlaybackStopped, alexa.PlaybackNearlyFinished, alexa.PlaybackFailed, alexa.PlayCommandIssued,
 		alexa.PauseCommandIssued, alexa.NextCommandIssued, alexa.PreviousCommandIssued, alexa.ExceptionEncountered,
+		alexa.SkillDisabled,
 	} {
 		if types[typ] == 0 {
 			t.Errorf("no sample of %s", typ)
@@ -137,6 +142,8 @@ func typePrefix(t alexa.RequestType) string {
 		return "session-ended."
 	case alexa.ExceptionEncountered:
 		return "system."
+	case alexa.SkillDisabled:
+		return "skillevent."
 	}
 	if strings.HasPrefix(string(t), "AudioPlayer.") {
 		return "audioplayer."

@@ -26,6 +26,10 @@ const (
 	NextCommandIssued      RequestType = "PlaybackController.NextCommandIssued"
 	PreviousCommandIssued  RequestType = "PlaybackController.PreviousCommandIssued"
 	ExceptionEncountered   RequestType = "System.ExceptionEncountered"
+	// SkillDisabled is the skill event Alexa sends when a user disables
+	// the skill (skill.json's events subscribe to SKILL_DISABLED). It has
+	// no session; its listener is context.System.user.userId.
+	SkillDisabled RequestType = "AlexaSkillEvent.SkillDisabled"
 )
 
 // IsPlayback reports whether t is a request sent without a session, whose
@@ -68,7 +72,23 @@ type Context struct {
 // System describes the skill, device and user.
 type System struct {
 	Application Application `json:"application"`
-	Device      Device      `json:"device"`
+	// User is the Alexa account that enabled the skill; Alexa sends it on
+	// every request, skill events included.
+	User *User `json:"user,omitempty"`
+	// Person is the recognized voice profile, when Alexa recognized one.
+	Person *Person `json:"person,omitempty"`
+	Device Device  `json:"device"`
+}
+
+// User is context.System.user: the account, as this skill sees it. A user
+// who disables and enables the skill again gets a new userId.
+type User struct {
+	UserID string `json:"userId"`
+}
+
+// Person is context.System.person: a recognized speaker of the account.
+type Person struct {
+	PersonID string `json:"personId"`
 }
 
 // Device is the device a request came from.
@@ -127,6 +147,18 @@ type Body struct {
 	Error                *Error            `json:"error,omitempty"`                // PlaybackFailed, ExceptionEncountered, SessionEnded
 	CurrentPlaybackState *AudioPlayerState `json:"currentPlaybackState,omitempty"` // PlaybackFailed
 	Cause                *Cause            `json:"cause,omitempty"`                // ExceptionEncountered
+
+	EventCreationTime   string     `json:"eventCreationTime,omitempty"`   // AlexaSkillEvent.*
+	EventPublishingTime string     `json:"eventPublishingTime,omitempty"` // AlexaSkillEvent.*
+	Event               *EventBody `json:"body,omitempty"`                // AlexaSkillEvent.*
+}
+
+// EventBody is the body of a skill event.
+type EventBody struct {
+	// UserInformationPersistenceStatus is PERSISTED when the userId stays
+	// the same if the user enables the skill again, NOT_PERSISTED when it
+	// changes.
+	UserInformationPersistenceStatus string `json:"userInformationPersistenceStatus,omitempty"`
 }
 
 // Intent is what the user asked for.
@@ -197,6 +229,7 @@ const MaxRequestSize = 128 << 10
 const (
 	maxToken     = 1024
 	maxSlotValue = 256
+	maxID        = 512 // a userId or personId; real ones are about 200 characters
 )
 
 // Decode parses and validates an Alexa request. Every error wraps
@@ -232,6 +265,10 @@ func (r *Request) Validate() error {
 		return fmt.Errorf("%w: player token of %d bytes", ErrInvalid, len(r.Context.AudioPlayer.Token))
 	case r.Request.OffsetInMilliseconds < 0 || (r.Context.AudioPlayer != nil && r.Context.AudioPlayer.OffsetInMilliseconds < 0):
 		return fmt.Errorf("%w: negative offset", ErrInvalid)
+	case r.Context.System.User != nil && len(r.Context.System.User.UserID) > maxID:
+		return fmt.Errorf("%w: userId of %d bytes", ErrInvalid, len(r.Context.System.User.UserID))
+	case r.Context.System.Person != nil && len(r.Context.System.Person.PersonID) > maxID:
+		return fmt.Errorf("%w: personId of %d bytes", ErrInvalid, len(r.Context.System.Person.PersonID))
 	}
 	if r.Request.Intent != nil {
 		for name, s := range r.Request.Intent.Slots {
@@ -251,6 +288,18 @@ func (r *Request) ApplicationID() string {
 	}
 	if r.Session != nil {
 		return r.Session.Application.ApplicationID
+	}
+	return ""
+}
+
+// Listener is who is listening: context.System.person.personId when Alexa
+// recognized a voice profile, else context.System.user.userId, else "".
+func (r *Request) Listener() string {
+	if p := r.Context.System.Person; p != nil && p.PersonID != "" {
+		return p.PersonID
+	}
+	if u := r.Context.System.User; u != nil {
+		return u.UserID
 	}
 	return ""
 }
