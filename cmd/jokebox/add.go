@@ -44,26 +44,34 @@ type addOptions struct {
 	paths     []string
 }
 
-// parseAddFlags reads `jokebox add`'s flags and paths.
-func parseAddFlags(c *cli, args []string) (addOptions, error) {
-	fs := newFlags(c, "add")
+// addCommand is `jokebox add`.
+func addCommand() *command {
+	cmd := &command{name: "add", args: "PATH...", minArgs: 1, maxArgs: unlimited,
+		summary: "check, convert, normalize and upload audio files or folders to the bucket",
+		example: "jokebox add --playlist chistes --normalize ~/Downloads/*.opus",
+		env:     storeEnv()}
 	var o addOptions
 	var bitrate string
-	fs.StringVar(&o.playlist, "playlist", "", "put the files in this playlist (top-level folder of the bucket)")
-	fs.BoolVar(&o.normalize, "normalize", false, "bring every file to the --loudness target with true peaks ≤ -3 dBTP (needs ffmpeg)")
-	fs.Float64Var(&o.loudness, "loudness", -14, "loudness target of --normalize, LUFS")
-	fs.BoolVar(&o.dryRun, "dry-run", false, "check the files and say what would happen; upload nothing")
-	fs.StringVar(&bitrate, "bitrate", "128k", "MP3 bit rate of converted files (32k–320k)")
-	fs.DurationVar(&o.wait, "wait", time.Minute, "how long to wait for the indexer to publish the files (0: do not wait)")
-	if err := parseFlags(fs, args); err != nil {
-		return o, err
+	cmd.flags.StringVar(&o.playlist, "playlist", "", "put the files in this playlist `NAME` (top-level folder of the bucket)")
+	cmd.flags.BoolVar(&o.normalize, "normalize", false, "bring every file to the --loudness target with true peaks ≤ -3 dBTP (needs ffmpeg)")
+	cmd.flags.Float64Var(&o.loudness, "loudness", -14, "loudness target of --normalize, `LUFS`")
+	cmd.flags.BoolVar(&o.dryRun, "dry-run", false, "check the files and say what would happen; upload nothing")
+	cmd.flags.StringVar(&bitrate, "bitrate", "128k", "MP3 bit `RATE` of converted files (32k–320k)")
+	cmd.flags.DurationVar(&o.wait, "wait", time.Minute, "`DURATION` to wait for the indexer to publish the files (0: do not wait)")
+	cmd.run = func(ctx context.Context, c *cli, _ *command, paths []string) error {
+		o.paths = paths
+		if err := checkAddOptions(&o, bitrate); err != nil {
+			return err
+		}
+		return runAdd(ctx, c, o)
 	}
-	o.paths = fs.Args()
+	return cmd
+}
+
+// checkAddOptions checks add's flags and reads the bit rate.
+func checkAddOptions(o *addOptions, bitrate string) error {
 	o.peak = -3
 	var errs []error
-	if len(o.paths) == 0 {
-		errs = append(errs, errors.New("no files or folders given"))
-	}
 	b, err := parseBitrate(bitrate)
 	if err != nil {
 		errs = append(errs, err)
@@ -77,7 +85,7 @@ func parseAddFlags(c *cli, args []string) (addOptions, error) {
 			errs = append(errs, fmt.Errorf("--playlist %q: not a folder name (%s)", o.playlist, cmpOr(r, "contains /")))
 		}
 	}
-	return o, errors.Join(errs...)
+	return errors.Join(errs...)
 }
 
 func cmpOr(a, b string) string {
@@ -131,11 +139,7 @@ const (
 const metaHash = "jokebox-sha256"
 
 // runAdd is `jokebox add`.
-func runAdd(ctx context.Context, c *cli, args []string) error {
-	o, err := parseAddFlags(c, args)
-	if err != nil {
-		return err
-	}
+func runAdd(ctx context.Context, c *cli, o addOptions) error {
 	ff, ffErr := transcode.Find(c.getenv)
 	if o.normalize && ffErr != nil {
 		return fmt.Errorf("--normalize needs ffmpeg: %w; %s", ffErr, transcode.Install)

@@ -34,3 +34,15 @@ func newSkillInvoker(ctx context.Context, c *cli) (server.Invoker, error) {
 	}
 	return a.Skill()
 }
+
+// storeEnv is what reaching the bucket and its manifest reads, and more.
+func storeEnv(more ...config.Var) []config.Var {
+	return append([]config.Var{config.EnvBucket, config.EnvManifestParam, config.EnvS3PathStyle,
+		config.EnvEndpoint, config.EnvRegion, config.EnvDebug}, more...)
+}
+
+// skillEnv is what the skill reads, on top of storeEnv, and more.
+func skillEnv(more ...config.Var) []config.Var {
+	return storeEnv(append([]config.Var{config.EnvSkillID, config.EnvURLTTL, config.EnvContinuous,
+		config.EnvManifestTTL, config.EnvWelcome}, more...)...)
+}

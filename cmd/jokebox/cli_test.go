@@ -8,6 +8,7 @@ import (
 	"flag"
 	"os"
 	"os/exec"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -45,18 +46,18 @@ func runMainEnv(t *testing.T, env []string, args ...string) (string, string, int
 	return out.String(), errOut.String(), cmd.ProcessState.ExitCode()
 }
 
-// everyCommand returns the path of every command and subcommand, the root
-// ("") first.
+// everyCommand returns every command and subcommand of a new tree by its
+// path, the root's being "".
 func everyCommand() map[string]*command {
 	all := map[string]*command{}
-	var walk func(path string, cmd *command)
-	walk = func(path string, cmd *command) {
-		all[path] = cmd
+	var walk func(cmd *command)
+	walk = func(cmd *command) {
+		all[cmd.path] = cmd
 		for _, s := range cmd.subs {
-			walk(strings.TrimSpace(path+" "+s.name), s)
+			walk(s)
 		}
 	}
-	walk("", &command{subs: commands})
+	walk(newTree())
 	return all
 }
 
@@ -225,14 +226,15 @@ func TestFlagValueNamedLikeASubcommand(t *testing.T) {
 func TestParseFlagsInterspersed(t *testing.T) {
 	t.Parallel()
 	c, _ := testCLI(nil)
-	fs := newFlags(c, "invoke")
-	x := fs.Bool("x", false, "")
-	s := fs.String("s", "", "")
-	if err := parseFlags(fs, []string{"a", "-x", "-", "--s", "v", "b", "--", "-c", "--s=w"}); err != nil {
+	cmd := &command{name: "t", maxArgs: unlimited}
+	cmd.link("t")
+	x := cmd.flags.Bool("x", false, "")
+	s := cmd.flags.String("s", "", "")
+	if err := cmd.parse(c, []string{"a", "-x", "-", "--s", "v", "b", "--", "-c", "--s=w"}); err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"a", "-", "b", "-c", "--s=w"}; !slices.Equal(fs.Args(), want) || !*x || *s != "v" {
-		t.Errorf("args %q, x %v, s %q; want %q, true, \"v\"", fs.Args(), *x, *s, want)
+	if want := []string{"a", "-", "b", "-c", "--s=w"}; !slices.Equal(cmd.flags.Args(), want) || !*x || *s != "v" {
+		t.Errorf("args %q, x %v, s %q; want %q, true, \"v\"", cmd.flags.Args(), *x, *s, want)
 	}
 }
 
@@ -264,28 +266,81 @@ func TestPrintJSONKeepsAmpersands(t *testing.T) {
 	}
 }
 
-// TestUsageLineNamesEveryFlag: the usage line of every command that runs
-// names each of its flags, so the line -h prints first cannot drift from
-// the flags the command defines.
-func TestUsageLineNamesEveryFlag(t *testing.T) {
+// TestHelpMatchesFlagSet: every command's -h, as a user sees it, shows each
+// flag of the command's FlagSet in the usage line (with its value's name
+// for a flag that takes one) and under Flags with its usage, names no flag
+// the set lacks, and lists the variables the command reads, each with its
+// meaning.
+func TestHelpMatchesFlagSet(t *testing.T) {
+	t.Parallel()
+	flagName := regexp.MustCompile(`--([a-z][a-z-]*)`)
+	for path, cmd := range everyCommand() {
+		c, out := testCLI(nil)
+		err := run(context.Background(), c, append(strings.Fields(path), "-h"))
+		if !errors.Is(err, flag.ErrHelp) {
+			t.Errorf("jokebox %s -h: %v", path, err)
+			continue
+		}
+		help := out.String()
+		usage, _, _ := strings.Cut(help, "\n")
+		n := 0
+		cmd.flags.VisitAll(func(f *flag.Flag) {
+			n++
+			want := "[--" + f.Name + "]"
+			if kind, _ := flag.UnquoteUsage(f); kind != "" {
+				want = "[--" + f.Name + " " + kind + "]"
+			} else if f.DefValue == "true" {
+				want = "[--" + f.Name + "=false]"
+			}
+			if !strings.Contains(usage, want) {
+				t.Errorf("jokebox %s: usage line %q lacks %s", path, usage, want)
+			}
+			if _, u := flag.UnquoteUsage(f); !strings.Contains(help, "\n  --"+f.Name) || !strings.Contains(help, u) {
+				t.Errorf("jokebox %s -h does not list --%s with its usage %q:\n%s", path, f.Name, u, help)
+			}
+		})
+		for _, m := range flagName.FindAllStringSubmatch(usage, -1) {
+			if cmd.flags.Lookup(m[1]) == nil {
+				t.Errorf("jokebox %s: usage line %q names --%s, which the command does not define", path, usage, m[1])
+			}
+		}
+		if got := strings.Count(usage, "[--"); got != n {
+			t.Errorf("jokebox %s: usage line %q shows %d flags; the FlagSet has %d", path, usage, got, n)
+		}
+		_, env, hasEnv := strings.Cut(help, "\nEnvironment:\n")
+		if hasEnv != (len(cmd.env) > 0) {
+			t.Errorf("jokebox %s -h: Environment section %v; the command reads %d variables", path, hasEnv, len(cmd.env))
+		}
+		for _, v := range cmd.env {
+			if !strings.Contains(env, "  "+v.Name+" ") || !strings.Contains(env, v.Meaning) {
+				t.Errorf("jokebox %s -h does not list %s with its meaning:\n%s", path, v.Name, help)
+			}
+		}
+	}
+}
+
+// TestArgumentCounts: the number of positional arguments is checked from
+// the command's data, for every command that runs.
+func TestArgumentCounts(t *testing.T) {
 	t.Parallel()
 	for path, cmd := range everyCommand() {
 		if cmd.run == nil {
 			continue
 		}
-		var sets []*flag.FlagSet
-		c, _ := testCLI(nil)
-		c.newFlagSet = func(fs *flag.FlagSet) { sets = append(sets, fs) }
-		_ = cmd.run(context.Background(), c, []string{"-h"})
-		if len(sets) == 0 {
-			t.Errorf("jokebox %s -h made no flag set", path)
+		if cmd.maxArgs != unlimited {
+			args := append(strings.Fields(path), slices.Repeat([]string{"extra"}, cmd.maxArgs+1)...)
+			c, _ := testCLI(nil)
+			err := run(context.Background(), c, args)
+			if err == nil || !strings.Contains(err.Error(), `"extra"`) {
+				t.Errorf("jokebox %q: %v; want a refused argument", args, err)
+			}
 		}
-		for _, fs := range sets {
-			fs.VisitAll(func(f *flag.Flag) {
-				if !strings.Contains(cmd.args+" ", "--"+f.Name+" ") && !strings.Contains(cmd.args, "--"+f.Name+"]") && !strings.Contains(cmd.args, "--"+f.Name+"=") {
-					t.Errorf("usage line of jokebox %s (%q) does not name --%s", path, cmd.args, f.Name)
-				}
-			})
+		if cmd.minArgs > 0 {
+			c, _ := testCLI(nil)
+			err := run(context.Background(), c, strings.Fields(path))
+			if err == nil || !strings.Contains(err.Error(), path+": want "+cmd.args) {
+				t.Errorf("jokebox %s: %v; want it to ask for %s", path, err, cmd.args)
+			}
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,6 +28,34 @@ const devSkillID = "amzn1.ask.skill.dev-simulator"
 // devBucket is the embedded S3's bucket.
 const devBucket = "jokebox-dev"
 
+// devCommand is `jokebox dev`.
+func devCommand() *command {
+	cmd := &command{name: "dev",
+		summary: "run the whole skill on this machine with a browser simulator",
+		example: "jokebox dev --media ~/my-jokes --addr 127.0.0.1:9090",
+		env:     devEnv()}
+	o := &devOptions{}
+	cmd.flags.StringVar(&o.media, "media", "media", "`DIR` of audio files to serve, watched for changes; without it and without ./media, the sample library built into jokebox")
+	cmd.flags.StringVar(&o.addr, "addr", "127.0.0.1:8080", "`HOST:PORT` to serve the simulator and /alexa on")
+	cmd.flags.StringVar(&o.bucket, "bucket", "", "use this `BUCKET` (AWS environment variables) instead of the embedded S3")
+	cmd.flags.BoolVar(&o.convert, "convert", true, "convert media files Alexa cannot play to MP3 with ffmpeg, as jokebox add does, when ffmpeg is found")
+	cmd.flags.BoolVar(&o.normalize, "normalize", false, "also normalize their loudness, as jokebox add --normalize does")
+	cmd.run = func(ctx context.Context, c *cli, cmd *command, _ []string) error { return runDev(ctx, c, cmd, o) }
+	return cmd
+}
+
+// devOptions are dev's flags.
+type devOptions struct {
+	media, addr, bucket string
+	convert, normalize  bool
+}
+
+// devEnv is what dev reads: what the skill reads, but the bucket is
+// --bucket's.
+func devEnv() []config.Var {
+	return slices.DeleteFunc(skillEnv(), func(v config.Var) bool { return v == config.EnvBucket })
+}
+
 // runDev runs the whole skill on this machine: an embedded S3 holding the
 // media folder, the indexer fed with the S3 events the cloud would send, the
 // skill at /alexa and a browser simulator at /.
@@ -39,21 +68,10 @@ const devBucket = "jokebox-dev"
 //
 // Without --media and without a ./media folder it serves the sample library
 // built into the binary, so an installed jokebox can demo anywhere.
-func runDev(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "dev")
-	media := fs.String("media", "media", "`DIR` of audio files to serve, watched for changes; without it and without ./media, the sample library built into jokebox")
-	addr := fs.String("addr", "127.0.0.1:8080", "where to serve the simulator and /alexa")
-	bucket := fs.String("bucket", "", "use this bucket (AWS environment variables) instead of the embedded S3")
-	convert := fs.Bool("convert", true, "convert media files Alexa cannot play to MP3 with ffmpeg, as jokebox add does, when ffmpeg is found")
-	normalize := fs.Bool("normalize", false, "also normalize their loudness, as jokebox add --normalize does")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("dev: unexpected arguments %q", fs.Args())
-	}
+func runDev(ctx context.Context, c *cli, cmd *command, o *devOptions) error {
+	media, addr, bucket, convert, normalize := &o.media, &o.addr, &o.bucket, &o.convert, &o.normalize
 	mediaSet := false
-	fs.Visit(func(f *flag.Flag) { mediaSet = mediaSet || f.Name == "media" })
+	cmd.flags.Visit(func(f *flag.Flag) { mediaSet = mediaSet || f.Name == "media" })
 	syncMedia := *bucket == "" || mediaSet
 	sample := false
 	if syncMedia {

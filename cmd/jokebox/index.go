@@ -11,29 +11,36 @@ import (
 	"github.com/jokebox/jokebox/shared/index"
 )
 
+// indexCommand is `jokebox index`.
+func indexCommand() *command {
+	cmd := &command{name: "index",
+		summary: "run the indexer as a long-poll SQS worker",
+		example: "jokebox index --once --queue-url \"$JOKEBOX_QUEUE_URL\"",
+		env:     storeEnv(config.EnvQueueURL)}
+	queueURL := cmd.flags.String("queue-url", "", "SQS queue `URL` receiving the bucket's notifications (default $"+config.EnvQueueURL.Name+")")
+	once := cmd.flags.Bool("once", false, "drain the queue, then exit")
+	batch := cmd.flags.Int("batch", 100, "`N` messages applied as one manifest version")
+	cmd.run = func(ctx context.Context, c *cli, _ *command, _ []string) error {
+		return runIndex(ctx, c, *queueURL, *once, *batch)
+	}
+	return cmd
+}
+
 // runIndex runs the indexer as a long-poll SQS worker.
-func runIndex(ctx context.Context, c *cli, args []string) error {
-	cfg, _ := config.Load(c.getenv, 0) // a malformed variable is reported by newApp, after -h
-	fs := newFlags(c, "index")
-	queueURL := fs.String("queue-url", cfg.QueueURL, "SQS queue `URL` receiving the bucket's notifications (default $JOKEBOX_QUEUE_URL)")
-	once := fs.Bool("once", false, "drain the queue, then exit")
-	batch := fs.Int("batch", 100, "messages applied as one manifest version")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("index: unexpected argument %q", fs.Arg(0))
-	}
-	if *queueURL == "" {
-		return errors.New("index: --queue-url is required")
-	}
+func runIndex(ctx context.Context, c *cli, queueURL string, once bool, batch int) error {
 	a, err := newApp(ctx, c, config.NeedBucket)
 	if err != nil {
 		return err
 	}
+	if queueURL == "" {
+		queueURL = a.Config.QueueURL
+	}
+	if queueURL == "" {
+		return errors.New("index: --queue-url or " + config.EnvQueueURL.Name + " is required")
+	}
 	total, failed := 0, 0
-	err = a.Indexer().Work(ctx, sqs.NewFromConfig(a.AWS), *queueURL, index.WorkerOptions{
-		Once: *once, BatchSize: *batch,
+	err = a.Indexer().Work(ctx, sqs.NewFromConfig(a.AWS), queueURL, index.WorkerOptions{
+		Once: once, BatchSize: batch,
 		Progress: func(ok, bad int) {
 			total += ok
 			failed += bad
@@ -43,7 +50,7 @@ func runIndex(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *once {
+	if once {
 		fmt.Fprintf(c.stdout, "queue drained: %d messages applied, %d failed\n", total, failed)
 		if failed > 0 {
 			return fmt.Errorf("index: %d messages failed and were left in the queue for redelivery", failed)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,17 +13,19 @@ import (
 	"github.com/jokebox/jokebox/shared/config"
 )
 
+// invokeCommand is `jokebox invoke`.
+func invokeCommand() *command {
+	return &command{name: "invoke", args: "skill|indexer|rotator FILE|-", minArgs: 2, maxArgs: 2,
+		summary: "run a function's handler in-process on an event and print the result",
+		example: "jokebox invoke skill events/skill/launch.es-ES.json",
+		env:     skillEnv(config.EnvSkillFunction),
+		run:     runInvoke}
+}
+
 // runInvoke runs a function's handler in-process on an event, like
 // `serverless invoke local`, and prints the result.
-func runInvoke(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "invoke")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() != 2 {
-		return errors.New("invoke: want FUNCTION (skill, indexer or rotator) and FILE or -")
-	}
-	fn, file := fs.Arg(0), fs.Arg(1)
+func runInvoke(ctx context.Context, c *cli, _ *command, args []string) error {
+	fn, file := args[0], args[1]
 	var payload []byte
 	var err error
 	if file == "-" {

@@ -11,16 +11,19 @@ import (
 	"github.com/jokebox/jokebox/shared/skill"
 )
 
+// manifestCommand is `jokebox manifest`.
+func manifestCommand() *command {
+	cmd := &command{name: "manifest",
+		summary: "print the current manifest",
+		example: "jokebox manifest --json",
+		env:     storeEnv()}
+	asJSON := cmd.flags.Bool("json", false, "print JSON")
+	cmd.run = func(ctx context.Context, c *cli, _ *command, _ []string) error { return runManifest(ctx, c, *asJSON) }
+	return cmd
+}
+
 // runManifest prints the current manifest.
-func runManifest(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "manifest")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("manifest: unexpected argument %q", fs.Arg(0))
-	}
+func runManifest(ctx context.Context, c *cli, asJSON bool) error {
 	a, err := newApp(ctx, c, config.NeedBucket)
 	if err != nil {
 		return err
@@ -29,7 +32,7 @@ func runManifest(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if asJSON {
 		return printJSON(c.stdout, manifestView(m))
 	}
 	printManifest(c.stdout, m)

@@ -8,28 +8,30 @@ import (
 	"github.com/jokebox/jokebox/shared/index"
 )
 
-// runReindex reconciles the manifest with a full listing, keeping order.
-func runReindex(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "reindex")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("reindex: unexpected argument %q", fs.Arg(0))
-	}
-	return reconcile(ctx, c, false)
+// reindexCommand is `jokebox reindex`: it reconciles the manifest with a
+// full listing, keeping the order.
+func reindexCommand() *command {
+	return &command{name: "reindex",
+		summary: "reconcile the manifest with a full bucket listing, keeping the order",
+		example: "JOKEBOX_BUCKET=my-audio jokebox reindex",
+		env:     storeEnv(),
+		run: func(ctx context.Context, c *cli, _ *command, _ []string) error {
+			return reconcile(ctx, c, false)
+		}}
+}
+
+// rotateCommand is `jokebox rotate`.
+func rotateCommand() *command {
+	return &command{name: "rotate",
+		summary: "reconcile, reshuffle every playlist and publish a new version",
+		example: "JOKEBOX_BUCKET=my-audio jokebox rotate",
+		env:     storeEnv(config.EnvSkillFunction),
+		run:     runRotate}
 }
 
 // runRotate reconciles and reshuffles, like the scheduled rotator, and
 // warms the skill function when JOKEBOX_SKILL_FUNCTION is set.
-func runRotate(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "rotate")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("rotate: unexpected argument %q", fs.Arg(0))
-	}
+func runRotate(ctx context.Context, c *cli, _ *command, _ []string) error {
 	a, err := newApp(ctx, c, config.NeedBucket)
 	if err != nil {
 		return err

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -13,34 +12,74 @@ import (
 	"github.com/jokebox/jokebox/shared/smapi"
 )
 
-// releaseAction is the run function of `jokebox release [ACTION]`.
-func releaseAction(action string) func(context.Context, *cli, []string) error {
-	return func(ctx context.Context, c *cli, args []string) error { return runRelease(ctx, c, action, args) }
+// releaseCommand is `jokebox release` and its subcommands, the actions.
+func releaseCommand() *command {
+	cmd := releaseActionCommand("release", "publish the skill function and move its live/next aliases",
+		"jokebox release --dry-run promote")
+	cmd.subs = []*command{
+		releaseActionCommand("promote", "move live to the version next points at", "jokebox release promote --dry-run"),
+		releaseActionCommand("rollback", "move live back to the version it had before", "jokebox release rollback"),
+		releaseActionCommand("hotfix", "code-only fix: publish, move live and next, no certification", "jokebox release hotfix --dry-run"),
+	}
+	return cmd
+}
+
+// releaseOptions are the flags of a release action.
+type releaseOptions struct {
+	action            string // release, promote, rollback or hotfix
+	dryRun            *bool
+	function, skillID *string
+	submit, manual    *bool
+	dir               *string
+}
+
+// releaseActionCommand is `jokebox release`'s node for action.
+func releaseActionCommand(action, summary, example string) *command {
+	cmd := &command{name: action, summary: summary, example: example,
+		env: []config.Var{config.EnvSkillFunction, config.EnvSkillID, config.EnvEndpoint, config.EnvRegion, config.EnvDebug}}
+	o := &releaseOptions{action: action, submit: new(bool), manual: new(bool), dir: new(string)}
+	o.dryRun = dryRunFlag(&cmd.flags)
+	o.function = functionFlag(&cmd.flags)
+	o.skillID = skillIDFlag(&cmd.flags)
+	if action == "release" { // certification follows a release only
+		o.submit = cmd.flags.Bool("submit", false, "also validate the skill and submit it for certification")
+		o.manual = cmd.flags.Bool("manual-publishing", false, "with --submit: publish by hand after certification instead of automatically")
+		o.dir = dirFlag(&cmd.flags, "skill package `DIR`, for the locales to validate (with --submit)")
+	}
+	cmd.run = func(ctx context.Context, c *cli, cmd *command, _ []string) error { return runRelease(ctx, c, cmd, o) }
+	return cmd
+}
+
+// dryRunFlag defines --dry-run: say every step, call nothing.
+func dryRunFlag(fs *flag.FlagSet) *bool {
+	return fs.Bool("dry-run", false, "print every step without calling anything")
+}
+
+// functionFlag defines --function, the skill's Lambda function; "" means
+// the configuration's.
+func functionFlag(fs *flag.FlagSet) *string {
+	return fs.String("function", "", "skill Lambda `NAME` or ARN (default $"+config.EnvSkillFunction.Name+")")
+}
+
+// skillIDFlag defines --skill-id; "" means the configuration's.
+func skillIDFlag(fs *flag.FlagSet) *string {
+	return fs.String("skill-id", "", "Alexa skill `ID` (default $"+config.EnvSkillID.Name+")")
 }
 
 // runRelease publishes the skill function and moves its aliases:
-// release (default), promote, rollback or hotfix.
-func runRelease(ctx context.Context, c *cli, action string, args []string) error {
-	path := "release"
-	if action != "release" {
-		path += " " + action
-	}
-	cfg, _ := config.Load(c.getenv, 0) // flag defaults; a malformed variable is reported below, after -h
-	fs := newFlags(c, path)
-	dryRun := fs.Bool("dry-run", false, "print every step without calling anything")
-	function := fs.String("function", cfg.SkillFunction, "skill Lambda `NAME` or ARN (default $JOKEBOX_SKILL_FUNCTION)")
-	skillID := fs.String("skill-id", cfg.SkillID, "Alexa skill `ID` (default $JOKEBOX_SKILL_ID)")
-	submit, manual, dir := new(bool), new(bool), new(string)
-	if action == "release" { // certification follows a release only
-		submit = fs.Bool("submit", false, "also validate the skill and submit it for certification")
-		manual = fs.Bool("manual-publishing", false, "with --submit: publish by hand after certification instead of automatically")
-		dir = fs.String("dir", "skill-package", "skill package `DIR`, for the locales to validate (with --submit)")
-	}
-	if err := parseFlags(fs, args); err != nil {
+// release, promote, rollback or hotfix.
+func runRelease(ctx context.Context, c *cli, cmd *command, o *releaseOptions) error {
+	cfg, err := config.Load(c.getenv, 0)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("release: unknown action %q (want promote, rollback or hotfix, or none to release)", fs.Arg(0))
+	action, dryRun, function, skillID := o.action, o.dryRun, o.function, o.skillID
+	submit, manual, dir := o.submit, o.manual, o.dir
+	if *function == "" {
+		*function = cfg.SkillFunction
+	}
+	if *skillID == "" {
+		*skillID = cfg.SkillID
 	}
 	needSkill := action == "release"
 
@@ -65,13 +104,9 @@ func runRelease(ctx context.Context, c *cli, action string, args []string) error
 		SkillID:  *skillID,
 		Out:      c.stdout,
 		DryRun:   *dryRun,
-		Resume:   resumeCommand(path, fs),
+		Resume:   resumeCommand(cmd.path, &cmd.flags),
 	}
 	if !*dryRun {
-		cfg, err := config.Load(c.getenv, 0)
-		if err != nil {
-			return err
-		}
 		awsCfg, err := config.AWS(ctx, cfg)
 		if err != nil {
 			return err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 
 	"github.com/jokebox/jokebox/shared/config"
 	"github.com/jokebox/jokebox/shared/server"
@@ -29,23 +28,33 @@ type serveFlags struct {
 	insecure, anySkill bool
 }
 
-// newServeFlags defines serve's flags on a new flag set.
-func newServeFlags(c *cli) (*flag.FlagSet, *serveFlags) {
-	fs := newFlags(c, "serve")
+// serveCommand is `jokebox serve`.
+func serveCommand() *command {
+	cmd, _ := serveCommandFlags()
+	return cmd
+}
+
+// serveCommandFlags is serveCommand and where its flags are parsed to.
+func serveCommandFlags() (*command, *serveFlags) {
+	cmd := &command{name: "serve",
+		summary: "serve the skill at /alexa over HTTPS with request verification",
+		example: "jokebox serve --addr :443 --tls-cert fullchain.pem --tls-key privkey.pem",
+		env:     skillEnv()}
 	f := &serveFlags{}
-	fs.StringVar(&f.addr, "addr", serveAddr, "address to listen on, host:port; "+serveAddrLoopback+" when --insecure-skip-verify is given without it")
-	fs.StringVar(&f.cert, "tls-cert", "", "PEM certificate chain for HTTPS (with --tls-key); without both, plain HTTP for a TLS-terminating proxy")
-	fs.StringVar(&f.key, "tls-key", "", "PEM private key of --tls-cert")
-	fs.BoolVar(&f.insecure, "insecure-skip-verify", false, "do NOT check that requests come from Alexa: local testing only, never on the internet")
-	fs.BoolVar(&f.anySkill, "any-skill", false, "answer requests of any Alexa skill, on purpose, when JOKEBOX_SKILL_ID is not set")
-	return fs, f
+	cmd.flags.StringVar(&f.addr, "addr", serveAddr, "`HOST:PORT` to listen on; "+serveAddrLoopback+" when --insecure-skip-verify is given without it")
+	cmd.flags.StringVar(&f.cert, "tls-cert", "", "PEM certificate chain `FILE` for HTTPS (with --tls-key); without both, plain HTTP for a TLS-terminating proxy")
+	cmd.flags.StringVar(&f.key, "tls-key", "", "PEM private key `FILE` of --tls-cert")
+	cmd.flags.BoolVar(&f.insecure, "insecure-skip-verify", false, "do NOT check that requests come from Alexa: local testing only, never on the internet")
+	cmd.flags.BoolVar(&f.anySkill, "any-skill", false, "answer requests of any Alexa skill, on purpose, when JOKEBOX_SKILL_ID is not set")
+	cmd.run = func(ctx context.Context, c *cli, cmd *command, _ []string) error { return runServe(ctx, c, cmd, f) }
+	return cmd, f
 }
 
 // runServe serves the skill at POST /alexa, verifying that every request
 // comes from Alexa, until the context ends (SIGINT or SIGTERM). It refuses
 // to start without a skill ID unless --any-skill says so.
-func runServe(ctx context.Context, c *cli, args []string) error {
-	o, err := serveOptions(c, args)
+func runServe(ctx context.Context, c *cli, cmd *command, f *serveFlags) error {
+	o, err := serveOptions(c, cmd, f)
 	if err != nil {
 		return err
 	}
@@ -56,16 +65,9 @@ func runServe(ctx context.Context, c *cli, args []string) error {
 	return server.Run(ctx, inv, o)
 }
 
-// serveOptions parses serve's flags and environment into the server's
-// options, refusing what would expose the endpoint by default.
-func serveOptions(c *cli, args []string) (server.Options, error) {
-	fs, f := newServeFlags(c)
-	if err := parseFlags(fs, args); err != nil {
-		return server.Options{}, err
-	}
-	if fs.NArg() > 0 {
-		return server.Options{}, fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
-	}
+// serveOptions turns serve's parsed flags and environment into the
+// server's options, refusing what would expose the endpoint by default.
+func serveOptions(c *cli, cmd *command, f *serveFlags) (server.Options, error) {
 	if (f.cert == "") != (f.key == "") {
 		return server.Options{}, errors.New("serve: give both --tls-cert and --tls-key, or neither")
 	}
@@ -80,7 +82,7 @@ func serveOptions(c *cli, args []string) (server.Options, error) {
 		return server.Options{}, errors.New("serve: --any-skill and JOKEBOX_SKILL_ID contradict each other: unset one")
 	}
 	addrSet := false
-	fs.Visit(func(fl *flag.Flag) { addrSet = addrSet || fl.Name == "addr" })
+	cmd.flags.Visit(func(fl *flag.Flag) { addrSet = addrSet || fl.Name == "addr" })
 	if f.insecure && !addrSet {
 		f.addr = serveAddrLoopback
 	}

@@ -22,9 +22,9 @@ func TestServeRefusesBadFlags(t *testing.T) {
 	for _, tt := range tests {
 		var stderr bytes.Buffer
 		c := &cli{stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &stderr, getenv: func(string) string { return "" }}
-		err := runServe(context.Background(), c, tt.args)
+		err := run(context.Background(), c, append([]string{"serve"}, tt.args...))
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("runServe(%q) = %v; want an error containing %q", tt.args, err, tt.want)
+			t.Errorf("serve %q = %v; want an error containing %q", tt.args, err, tt.want)
 		}
 	}
 }
@@ -71,7 +71,12 @@ func TestServeOptions(t *testing.T) {
 			var stderr bytes.Buffer
 			env := map[string]string{"JOKEBOX_SKILL_ID": tt.skillID}
 			c := &cli{stdin: strings.NewReader(""), stdout: &bytes.Buffer{}, stderr: &stderr, getenv: func(k string) string { return env[k] }}
-			o, err := serveOptions(c, tt.args)
+			cmd, f := serveCommandFlags()
+			cmd.link("serve")
+			if err := cmd.parse(c, tt.args); err != nil {
+				t.Fatal(err)
+			}
+			o, err := serveOptions(c, cmd, f)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("serveOptions(%q) = %v; want an error containing %q", tt.args, err, tt.err)

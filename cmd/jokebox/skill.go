@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"strings"
 	"time"
@@ -19,22 +20,39 @@ var handledIntents = skill.Intents()
 // modelBuildTimeout bounds the wait for interaction model builds.
 const modelBuildTimeout = 15 * time.Minute
 
-// runSkillValidate checks the skill package offline.
-func runSkillValidate(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "skill validate")
-	dir := fs.String("dir", "skill-package", "skill package directory")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("skill validate: unexpected argument %q", fs.Arg(0))
-	}
-	pkg, err := checkedPackage(c, *dir)
+// skillCommand is `jokebox skill` and its subcommands.
+func skillCommand() *command {
+	return &command{name: "skill",
+		summary: "check the skill package, or update its interaction models",
+		example: "jokebox skill validate --dir skill-package",
+		subs:    []*command{skillValidateCommand(), skillBuildCommand(), skillDeployModelCommand()}}
+}
+
+// dirFlag defines the --dir flag of the skill package's directory.
+func dirFlag(fs *flag.FlagSet, usage string) *string {
+	return fs.String("dir", "skill-package", usage)
+}
+
+// skillValidateCommand is `jokebox skill validate`.
+func skillValidateCommand() *command {
+	cmd := &command{name: "validate",
+		summary: "check the skill package offline",
+		example: "jokebox skill validate --dir skill-package",
+		env:     storeEnv()}
+	dir := dirFlag(&cmd.flags, "skill package `DIR`")
+	cmd.run = func(ctx context.Context, c *cli, _ *command, _ []string) error { return runSkillValidate(ctx, c, *dir) }
+	return cmd
+}
+
+// runSkillValidate checks the skill package offline, and its folders
+// against the bucket's when the bucket is configured.
+func runSkillValidate(ctx context.Context, c *cli, dir string) error {
+	pkg, err := checkedPackage(c, dir)
 	if err != nil {
 		return err
 	}
 	warnMissingFolders(ctx, c, pkg)
-	fmt.Fprintf(c.stdout, "%s: ok (%d locales: %s; %d intents)\n", *dir, len(pkg.Locales()), strings.Join(pkg.Locales(), ", "), len(handledIntents))
+	fmt.Fprintf(c.stdout, "%s: ok (%d locales: %s; %d intents)\n", dir, len(pkg.Locales()), strings.Join(pkg.Locales(), ", "), len(handledIntents))
 	return nil
 }
 
@@ -53,18 +71,23 @@ func checkedPackage(c *cli, dir string) (*skillpkg.Package, error) {
 	return pkg, nil
 }
 
+// skillDeployModelCommand is `jokebox skill deploy-model`.
+func skillDeployModelCommand() *command {
+	cmd := &command{name: "deploy-model",
+		summary: "build the interaction models from the bucket's folders, upload them and wait for their builds",
+		example: "jokebox skill deploy-model --locale es-ES",
+		env:     storeEnv(config.EnvSkillID)}
+	dir := dirFlag(&cmd.flags, "skill package `DIR`")
+	stage := cmd.flags.String("stage", smapi.StageDevelopment, "skill `STAGE`")
+	locale := cmd.flags.String("locale", "", "deploy only this `LOCALE` (default: every locale of skill.json)")
+	cmd.run = func(ctx context.Context, c *cli, _ *command, _ []string) error {
+		return runSkillDeployModel(ctx, c, *dir, *stage, *locale)
+	}
+	return cmd
+}
+
 // runSkillDeployModel uploads the interaction models and waits for their builds.
-func runSkillDeployModel(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "skill deploy-model")
-	dir := fs.String("dir", "skill-package", "skill package directory")
-	stage := fs.String("stage", smapi.StageDevelopment, "skill stage")
-	locale := fs.String("locale", "", "deploy only this locale (default: every locale of skill.json)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("skill deploy-model: unexpected argument %q", fs.Arg(0))
-	}
+func runSkillDeployModel(ctx context.Context, c *cli, dir, stage, locale string) error {
 	cfg, err := config.Load(c.getenv, 0)
 	if err != nil {
 		return err
@@ -81,16 +104,16 @@ func runSkillDeployModel(ctx context.Context, c *cli, args []string) error {
 	if err := configError(missing, credErr); err != nil {
 		return err
 	}
-	pkg, _, err := buildFromManifest(ctx, c, *dir)
+	pkg, _, err := buildFromManifest(ctx, c, dir)
 	if err != nil {
 		return err
 	}
 	locales := pkg.Locales()
-	if *locale != "" {
-		if _, ok := pkg.Models[*locale]; !ok {
-			return fmt.Errorf("skill deploy-model: no model for locale %q (have %s)", *locale, strings.Join(locales, ", "))
+	if locale != "" {
+		if _, ok := pkg.Models[locale]; !ok {
+			return fmt.Errorf("skill deploy-model: no model for locale %q (have %s)", locale, strings.Join(locales, ", "))
 		}
-		locales = []string{*locale}
+		locales = []string{locale}
 	}
 	bodies, err := modelBodies(pkg, locales)
 	if err != nil {
@@ -99,8 +122,8 @@ func runSkillDeployModel(ctx context.Context, c *cli, args []string) error {
 	client := newSMAPIClient(c, creds)
 	for _, l := range locales {
 		b := bodies[l]
-		fmt.Fprintf(c.stdout, "%s: uploading interaction model to %s\n", l, *stage)
-		if err := client.PutInteractionModel(ctx, skillID, *stage, l, b); err != nil {
+		fmt.Fprintf(c.stdout, "%s: uploading interaction model to %s\n", l, stage)
+		if err := client.PutInteractionModel(ctx, skillID, stage, l, b); err != nil {
 			return err
 		}
 	}

@@ -11,13 +11,26 @@ import (
 	"github.com/jokebox/jokebox/shared/skillpkg"
 )
 
+// skillBuildCommand is `jokebox skill build`.
+func skillBuildCommand() *command {
+	cmd := &command{name: "build",
+		summary: "fill every locale's playlist values from the bucket's folders",
+		example: "jokebox skill build --out /tmp/skill-package",
+		env:     storeEnv()}
+	dir := dirFlag(&cmd.flags, "skill package `DIR` to start from")
+	out := cmd.flags.String("out", "", "`DIR` to write the built package to (default: --dir)")
+	cmd.run = func(ctx context.Context, c *cli, _ *command, _ []string) error {
+		if *out == "" {
+			*out = *dir
+		}
+		return runSkillBuild(ctx, c, *dir, *out)
+	}
+	return cmd
+}
+
 // runSkillBuild writes the skill package with every locale's playlist
 // values generated from the current manifest's folders.
-func runSkillBuild(ctx context.Context, c *cli, args []string) error {
-	dir, out, err := skillBuildFlags(c, args)
-	if err != nil {
-		return err
-	}
+func runSkillBuild(ctx context.Context, c *cli, dir, out string) error {
 	pkg, folders, err := buildFromManifest(ctx, c, dir)
 	if err != nil {
 		return err
@@ -27,24 +40,6 @@ func runSkillBuild(ctx context.Context, c *cli, args []string) error {
 	}
 	fmt.Fprintf(c.stdout, "%s: %d locales, %d folders: %s\n", out, len(pkg.Models), len(folders), strings.Join(folders, ", "))
 	return nil
-}
-
-// skillBuildFlags parses `skill build`'s flags: the package directory and
-// where to write (by default the package directory itself).
-func skillBuildFlags(c *cli, args []string) (dir, out string, err error) {
-	fs := newFlags(c, "skill build")
-	d := fs.String("dir", "skill-package", "skill package directory to start from")
-	o := fs.String("out", "", "where to write the built package (default: --dir)")
-	if err := parseFlags(fs, args); err != nil {
-		return "", "", err
-	}
-	if fs.NArg() > 0 {
-		return "", "", fmt.Errorf("skill build: unexpected argument %q", fs.Arg(0))
-	}
-	if *o == "" {
-		*o = *d
-	}
-	return *d, *o, nil
 }
 
 // buildFromManifest loads the package in dir, reads the current manifest's

@@ -1,6 +1,7 @@
 // Package config reads jokebox's configuration from the environment and
 // builds the AWS clients every program shares. It is the one place that
-// knows the variable names.
+// knows the variable names: each is a Var of the table below, which Load
+// reads and `jokebox CMD -h` lists.
 package config
 
 import (
@@ -35,6 +36,36 @@ type Config struct {
 	Region   string // AWS_REGION
 	QueueURL string // JOKEBOX_QUEUE_URL: the queue `jokebox index` polls
 	Debug    bool   // JOKEBOX_DEBUG: debug-level logs in the CLI
+}
+
+// Var is one environment variable jokebox reads: its name and what it
+// means, in a line.
+type Var struct {
+	Name    string
+	Meaning string
+}
+
+// The variables jokebox reads. Commands name these, never the strings.
+var (
+	EnvBucket        = Var{"JOKEBOX_BUCKET", "S3 bucket holding the audio and the manifest"}
+	EnvManifestParam = Var{"JOKEBOX_MANIFEST_PARAM", "SSM parameter holding the manifest pointer (unset: kept in S3)"}
+	EnvSkillFunction = Var{"JOKEBOX_SKILL_FUNCTION", "name or ARN of the skill's Lambda function"}
+	EnvSkillID       = Var{"JOKEBOX_SKILL_ID", "the Alexa skill's ID (amzn1.ask.skill.…); requests for other skills are refused"}
+	EnvQueueURL      = Var{"JOKEBOX_QUEUE_URL", "SQS queue receiving the bucket's notifications"}
+	EnvS3PathStyle   = Var{"JOKEBOX_S3_PATH_STYLE", "true: path-style S3 URLs, for emulators"}
+	EnvURLTTL        = Var{"JOKEBOX_URL_TTL", "lifetime of the audio URLs the skill hands out (default 1h)"}
+	EnvContinuous    = Var{"JOKEBOX_CONTINUOUS", "true: play the next file when one ends"}
+	EnvManifestTTL   = Var{"JOKEBOX_MANIFEST_TTL", "how long the skill caches the manifest (default 60s)"}
+	EnvWelcome       = Var{"JOKEBOX_WELCOME", "welcome line; JOKEBOX_WELCOME_ES or JOKEBOX_WELCOME_ES_MX for one language or locale"}
+	EnvDebug         = Var{"JOKEBOX_DEBUG", "true: debug-level logs"}
+	EnvEndpoint      = Var{"AWS_ENDPOINT_URL", "AWS endpoint, for emulators (unset: AWS)"}
+	EnvRegion        = Var{"AWS_REGION", "AWS region (default: the AWS configuration's, else us-east-1)"}
+)
+
+// Vars is every variable of the table, in the order above.
+func Vars() []Var {
+	return []Var{EnvBucket, EnvManifestParam, EnvSkillFunction, EnvSkillID, EnvQueueURL, EnvS3PathStyle,
+		EnvURLTTL, EnvContinuous, EnvManifestTTL, EnvWelcome, EnvDebug, EnvEndpoint, EnvRegion}
 }
 
 // Requirement says which variables a program needs.
@@ -74,21 +105,21 @@ func LoadOver(base Config, getenv func(string) string, need Requirement) (Config
 			*dst = v
 		}
 	}
-	str("JOKEBOX_BUCKET", &c.Bucket)
-	str("JOKEBOX_MANIFEST_PARAM", &c.ManifestParam)
-	str("JOKEBOX_SKILL_FUNCTION", &c.SkillFunction)
-	str("JOKEBOX_SKILL_ID", &c.SkillID)
-	str("JOKEBOX_QUEUE_URL", &c.QueueURL)
-	str("AWS_ENDPOINT_URL", &c.Endpoint)
-	str("AWS_REGION", &c.Region)
+	str(EnvBucket.Name, &c.Bucket)
+	str(EnvManifestParam.Name, &c.ManifestParam)
+	str(EnvSkillFunction.Name, &c.SkillFunction)
+	str(EnvSkillID.Name, &c.SkillID)
+	str(EnvQueueURL.Name, &c.QueueURL)
+	str(EnvEndpoint.Name, &c.Endpoint)
+	str(EnvRegion.Name, &c.Region)
 	c.Welcome = map[string]string{}
 	maps.Copy(c.Welcome, base.Welcome)
 	var missing, bad []string
 	if need&NeedBucket != 0 && c.Bucket == "" {
-		missing = append(missing, "JOKEBOX_BUCKET")
+		missing = append(missing, EnvBucket.Name)
 	}
 	if need&NeedSkillFunction != 0 && c.SkillFunction == "" {
-		missing = append(missing, "JOKEBOX_SKILL_FUNCTION")
+		missing = append(missing, EnvSkillFunction.Name)
 	}
 	boolVar := func(name string, dst *bool) {
 		if v := getenv(name); v != "" {
@@ -109,16 +140,16 @@ func LoadOver(base Config, getenv func(string) string, need Requirement) (Config
 			*dst = d
 		}
 	}
-	boolVar("JOKEBOX_S3_PATH_STYLE", &c.PathStyle)
-	boolVar("JOKEBOX_CONTINUOUS", &c.Continuous)
-	boolVar("JOKEBOX_DEBUG", &c.Debug)
-	durVar("JOKEBOX_URL_TTL", &c.URLTTL, time.Minute, 7*24*time.Hour)
-	durVar("JOKEBOX_MANIFEST_TTL", &c.ManifestTTL, 0, 24*time.Hour)
-	if v := getenv("JOKEBOX_WELCOME"); v != "" {
+	boolVar(EnvS3PathStyle.Name, &c.PathStyle)
+	boolVar(EnvContinuous.Name, &c.Continuous)
+	boolVar(EnvDebug.Name, &c.Debug)
+	durVar(EnvURLTTL.Name, &c.URLTTL, time.Minute, 7*24*time.Hour)
+	durVar(EnvManifestTTL.Name, &c.ManifestTTL, 0, 24*time.Hour)
+	if v := getenv(EnvWelcome.Name); v != "" {
 		c.Welcome[""] = v
 	}
 	for _, l := range []string{"es", "en", "es-ES", "es-MX", "es-US", "en-US", "en-GB"} {
-		if v := getenv("JOKEBOX_WELCOME_" + strings.ToUpper(strings.ReplaceAll(l, "-", "_"))); v != "" {
+		if v := getenv(EnvWelcome.Name + "_" + strings.ToUpper(strings.ReplaceAll(l, "-", "_"))); v != "" {
 			c.Welcome[l] = v
 		}
 	}

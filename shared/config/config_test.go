@@ -167,3 +167,30 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+// TestVarsNameEveryVariable: every variable Load reads is in the table
+// (the welcome line's per-language forms under JOKEBOX_WELCOME), and every
+// entry of the table is read, so `jokebox CMD -h` cannot list a variable
+// that does nothing nor miss one.
+func TestVarsNameEveryVariable(t *testing.T) {
+	t.Parallel()
+	read := map[string]bool{}
+	if _, err := Load(func(k string) string { read[k] = true; return "" }, 0); err != nil {
+		t.Fatal(err)
+	}
+	table := map[string]bool{}
+	for _, v := range Vars() {
+		if v.Name == "" || v.Meaning == "" {
+			t.Errorf("table entry %+v lacks a name or a meaning", v)
+		}
+		table[v.Name] = true
+		if !read[v.Name] {
+			t.Errorf("%s is in the table but Load does not read it", v.Name)
+		}
+	}
+	for k := range read {
+		if !table[k] && !strings.HasPrefix(k, EnvWelcome.Name+"_") {
+			t.Errorf("Load reads %s, which is not in the table", k)
+		}
+	}
+}
