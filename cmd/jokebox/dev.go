@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"github.com/jokebox/jokebox/shared/devstack"
 	"github.com/jokebox/jokebox/shared/index"
 	"github.com/jokebox/jokebox/shared/manifest"
+	"github.com/jokebox/jokebox/shared/store"
 )
 
 // devSkillID is the skill ID the simulator sends unless JOKEBOX_SKILL_ID
@@ -107,15 +109,19 @@ func runDev(ctx context.Context, c *cli, cmd *command, o *devOptions) error {
 		appLog = slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 
-	var a *app.App
+	// The page's URL; the embedded S3 is behind it (devstack.ObjectsPath).
+	base := "http://" + loopbackAddr(ln.Addr())
+	var (
+		a       *app.App
+		objects *devstack.S3
+	)
 	if *bucket == "" {
-		endpoint, stop, err := devstack.StartS3("127.0.0.1:0", devBucket)
-		if err != nil {
+		if objects, err = devstack.NewS3(devBucket); err != nil {
 			return err
 		}
-		defer stop()
+		endpoint := devstack.Endpoint(base)
 		cfg.Bucket, cfg.PathStyle, cfg.ManifestParam, cfg.Endpoint = devBucket, true, "", endpoint
-		a = app.FromAWS(cfg, devstack.AWSConfig(endpoint), appLog)
+		a = app.FromAWS(cfg, objects.Config(endpoint), appLog)
 	} else {
 		cfg.Bucket = *bucket
 		if a, err = app.New(ctx, cfg, appLog); err != nil {
@@ -194,11 +200,11 @@ func runDev(ctx context.Context, c *cli, cmd *command, o *devOptions) error {
 		}
 		return devstack.InfoFromManifest(pageSkillID, cfg.Bucket, m)
 	}
-	h, err := devstack.Handler(sk, info, c.logger())
+	h, err := devstack.Handler(sk, info, c.logger(), devstack.Options{Objects: objects, MediaOrigins: mediaOrigins(ctx, a)})
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: devstack.WithModels(h, info), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 
@@ -208,7 +214,7 @@ func runDev(ctx context.Context, c *cli, cmd *command, o *devOptions) error {
 	} else {
 		fmt.Fprintf(out, "  skill ID  %s only (JOKEBOX_SKILL_ID; request verification is off in dev)\n", cfg.SkillID)
 	}
-	fmt.Fprintf(out, "\n  open      http://%s/\n\n", ln.Addr())
+	fmt.Fprintf(out, "\n  open      %s/\n\n", base)
 	if watcher != nil {
 		fmt.Fprintf(out, "Watching %s for changes. Ctrl-C to stop.\n", *media)
 	} else {
@@ -245,6 +251,39 @@ func runDev(ctx context.Context, c *cli, cmd *command, o *devOptions) error {
 	}
 	fmt.Fprintln(out, "stopped")
 	return nil
+}
+
+// mediaOrigins is the origin the skill's audio URLs name, for the page's
+// Content-Security-Policy: the dev server's own for the embedded S3 (the
+// page may be opened as localhost), the bucket's endpoint with --bucket.
+func mediaOrigins(ctx context.Context, a *app.App) []string {
+	p, err := store.NewPresigner(a.S3, a.Config.Bucket, time.Minute)
+	if err != nil {
+		return nil
+	}
+	signed, err := p.Sign(ctx, "origin.mp3")
+	if err != nil {
+		return nil
+	}
+	u, err := url.Parse(signed)
+	if err != nil {
+		return nil
+	}
+	return []string{u.Scheme + "://" + u.Host}
+}
+
+// loopbackAddr is the address to open the page at: a, or 127.0.0.1 with
+// a's port when a is an unspecified address (0.0.0.0, [::]); the page
+// answers only loopback names.
+func loopbackAddr(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() || !ip.IsLoopback() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
 }
 
 // devConfig reads the configuration over dev's defaults: continuous play,

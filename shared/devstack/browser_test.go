@@ -16,9 +16,9 @@ var update = flag.Bool("update", false, "rewrite docs/simulator.png from the bro
 
 const chromium = "/usr/bin/chromium"
 
-// browser starts headless Chromium with a fresh profile. Without Chromium
-// the test fails, or skips with -short.
-func browser(t *testing.T) context.Context {
+// browser starts headless Chromium with a fresh profile, and extra
+// options. Without Chromium the test fails, or skips with -short.
+func browser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	if _, err := os.Stat(chromium); err != nil {
 		if testing.Short() {
@@ -41,6 +41,7 @@ func browser(t *testing.T) context.Context {
 		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
 		chromedp.WindowSize(1360, 940),
 	}
+	opts = append(opts, extra...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
 	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)

@@ -10,11 +10,11 @@ import (
 	skillpackage "github.com/jokebox/jokebox/skill-package"
 )
 
-// WithModels serves GET /model/{locale}: the interaction model of a locale
+// withModels serves GET /model/{locale}: the interaction model of a locale
 // built for the folders indexed now, by the same skillpkg.Build as `jokebox
 // skill build`, from the skill package embedded in the binary. Everything
 // else goes to h. The simulator page matches typed text against it.
-func WithModels(h http.Handler, info InfoFunc) http.Handler {
+func withModels(h http.Handler, info InfoFunc) http.Handler {
 	pkg, over, loadErr := embeddedPackage()
 	mux := http.NewServeMux()
 	mux.Handle("/", h)

@@ -8,7 +8,10 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"mime"
+	"net"
 	"net/http"
+	"strings"
 
 	"github.com/jokebox/jokebox/shared/manifest"
 	"github.com/jokebox/jokebox/shared/server"
@@ -67,12 +70,31 @@ type InfoFunc func(ctx context.Context) Info
 //go:embed web
 var webFS embed.FS
 
+// Options are the parts of the dev server that depend on where the audio is.
+type Options struct {
+	// Objects is the embedded S3, served at ObjectsPath; nil serves none
+	// (the audio is in a real bucket).
+	Objects *S3
+	// MediaOrigins are the origins the page's audio comes from besides its
+	// own ("http://127.0.0.1:8080" when the page is opened as localhost, a
+	// real bucket's endpoint), named in the Content-Security-Policy.
+	MediaOrigins []string
+}
+
 // Handler serves the skill at /alexa, the simulator page at /, its
-// assets, and GET /api/info. /alexa is `jokebox serve`'s handler
-// (server.NewHandler) with request verification off: the same status codes,
-// short public reasons and one log line per refused request; no internal
-// error text reaches the page.
-func Handler(skill Invoker, info InfoFunc, log *slog.Logger) (http.Handler, error) {
+// assets, GET /api/info, GET /model/{locale} (see withModels) and, with
+// opts.Objects, the embedded S3's presigned objects at ObjectsPath.
+//
+// /alexa is `jokebox serve`'s handler (server.NewHandler) with request
+// verification off: the same status codes, short public reasons and one
+// log line per refused request; no internal error text reaches the page.
+//
+// It answers only its own page (see guard): requests whose Host is not a
+// loopback name are refused with 421, /alexa takes only JSON from the
+// page's own origin or from tools that send no Origin, and every response
+// carries a strict Content-Security-Policy and the headers that keep other
+// pages from framing or sniffing it.
+func Handler(skill Invoker, info InfoFunc, log *slog.Logger, opts Options) (http.Handler, error) {
 	alexaHandler, err := server.NewHandler(skill, server.HandlerOptions{InsecureSkipVerify: true, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("dev: %w", err)
@@ -83,8 +105,77 @@ func Handler(skill Invoker, info InfoFunc, log *slog.Logger) (http.Handler, erro
 	mux.HandleFunc("GET /api/info", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, info(r.Context()))
 	})
-	mux.Handle(server.AlexaPath, alexaHandler)
-	return mux, nil
+	mux.Handle(server.AlexaPath, sameOrigin(alexaHandler))
+	if opts.Objects != nil {
+		mux.Handle(ObjectsPath+"/", opts.Objects)
+	}
+	return guard(withModels(mux, info), ContentSecurityPolicy(opts.MediaOrigins...)), nil
+}
+
+// ContentSecurityPolicy is the policy of every dev server response: the
+// page runs only its own scripts and styles, talks only to its own origin,
+// plays audio from its own origin and mediaOrigins, and cannot be framed.
+func ContentSecurityPolicy(mediaOrigins ...string) string {
+	media := strings.Join(append([]string{"'self'"}, mediaOrigins...), " ")
+	return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; media-src " + media +
+		"; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+}
+
+// guard answers only loopback Host names (DNS rebinding gets 421), and
+// sets the security headers on every response.
+func guard(h http.Handler, csp string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", csp)
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("Referrer-Policy", "no-referrer")
+		if !loopbackHost(r) {
+			http.Error(w, "misdirected request: jokebox dev answers only 127.0.0.1, localhost and [::1]", http.StatusMisdirectedRequest)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// loopbackHost reports whether r's Host is 127.0.0.1, localhost or [::1],
+// with the port the server listens on (when the server says which).
+func loopbackHost(r *http.Request) bool {
+	host, port, err := net.SplitHostPort(r.Host)
+	if err != nil {
+		host, port = r.Host, "80"
+	}
+	switch strings.ToLower(host) {
+	case "127.0.0.1", "localhost", "::1":
+	default:
+		return false
+	}
+	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		if _, p, err := net.SplitHostPort(a.String()); err == nil && p != port {
+			return false
+		}
+	}
+	return true
+}
+
+// sameOrigin lets through only JSON requests from the page's own origin,
+// or with no Origin at all (curl, events/): a page elsewhere can neither
+// post a "simple" text/plain request nor send JSON without CORS, which is
+// never granted.
+func sameOrigin(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if o := r.Header.Get("Origin"); o != "" && o != "http://"+r.Host {
+			http.Error(w, "forbidden: a request from another origin", http.StatusForbidden)
+			return
+		}
+		if r.Method == http.MethodPost {
+			if t, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || t != "application/json" {
+				http.Error(w, "unsupported media type: send Content-Type: application/json", http.StatusUnsupportedMediaType)
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 func noCache(h http.Handler) http.Handler {

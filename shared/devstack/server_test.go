@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -43,7 +45,7 @@ func TestHandler(t *testing.T) {
 	m.Playlists = []manifest.Playlist{{Order: []uint32{0, 1}}, {Name: "animales", Order: []uint32{0}}}
 	m.Rejected = []manifest.Rejection{{Key: "roto.mp3", Reason: "zero-byte file"}}
 	info := func(context.Context) Info { return InfoFromManifest("amzn1.ask.skill.dev-simulator", "media", m) }
-	h, err := Handler(testSkill, info, discard)
+	h, err := Handler(testSkill, info, discard, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +96,7 @@ func TestAlexaAsServe(t *testing.T) {
 	jsonLog := func(b *lineCounter) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(b, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	}
-	dev, err := Handler(testSkill, func(context.Context) Info { return Info{} }, jsonLog(&devLog))
+	dev, err := Handler(testSkill, func(context.Context) Info { return Info{} }, jsonLog(&devLog), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +143,10 @@ func TestAlexaAsServe(t *testing.T) {
 // send serves one request with h and returns the status and body.
 func send(h http.Handler, method, path, body string) (int, string) {
 	w := httptest.NewRecorder()
-	h.ServeHTTP(w, httptest.NewRequest(method, path, strings.NewReader(body)))
+	r := httptest.NewRequest(method, path, strings.NewReader(body))
+	r.Host = "127.0.0.1:8080"
+	r.Header.Set("Content-Type", "application/json")
+	h.ServeHTTP(w, r)
 	return w.Code, w.Body.String()
 }
 
@@ -162,5 +167,98 @@ func TestInfoFromNoManifest(t *testing.T) {
 	b, _ := json.Marshal(got)
 	if want := `{"skillId":"id","bucket":"b","version":0,"entries":0,"playlists":[],"rejected":[]}`; string(b) != want {
 		t.Errorf("InfoFromManifest(nil) = %s; want %s", b, want)
+	}
+}
+
+// TestGuard: the dev server answers only its own page. The audit reached it
+// by DNS rebinding (any Host was answered) and posted text/plain requests to
+// /alexa from another origin; no response carried a CSP.
+func TestGuard(t *testing.T) {
+	t.Parallel()
+	h, err := Handler(testSkill, func(context.Context) Info { return Info{} }, discard, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	port := srv.Listener.Addr().(*net.TCPAddr).Port
+	tests := []struct {
+		name, method, path, host string
+		header                   map[string]string
+		status                   int
+	}{
+		{"page", "GET", "/", "127.0.0.1", nil, 200},
+		{"localhost", "GET", "/", "localhost", nil, 200},
+		{"LOCALHOST", "GET", "/api/info", "LOCALHOST", nil, 200},
+		{"ipv6", "GET", "/", "[::1]", nil, 200},
+		{"missing", "GET", "/nope", "127.0.0.1", nil, 404},
+		{"rebound name", "GET", "/api/info", "evil.example", nil, 421},
+		{"rebound page", "GET", "/", "evil.example", nil, 421},
+		{"rebound alexa", "POST", "/alexa", "evil.example", map[string]string{"Content-Type": "application/json"}, 421},
+		{"lookalike", "GET", "/", "127.0.0.1.evil.example", nil, 421},
+		{"LAN address", "GET", "/", "192.168.1.20", nil, 421},
+		{"alexa json", "POST", "/alexa", "127.0.0.1", map[string]string{"Content-Type": "application/json"}, 200},
+		{"alexa json charset", "POST", "/alexa", "127.0.0.1", map[string]string{"Content-Type": "application/json; charset=utf-8"}, 200},
+		{"alexa same origin", "POST", "/alexa", "127.0.0.1", map[string]string{"Content-Type": "application/json", "Origin": "http://127.0.0.1:" + strconv.Itoa(port)}, 200},
+		{"alexa text/plain", "POST", "/alexa", "127.0.0.1", map[string]string{"Content-Type": "text/plain"}, 415},
+		{"alexa form", "POST", "/alexa", "127.0.0.1", map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, 415},
+		{"alexa no type", "POST", "/alexa", "127.0.0.1", nil, 415},
+		{"alexa other origin", "POST", "/alexa", "127.0.0.1", map[string]string{"Content-Type": "application/json", "Origin": "http://evil.example"}, 403},
+		{"alexa other port", "POST", "/alexa", "127.0.0.1", map[string]string{"Content-Type": "application/json", "Origin": "http://127.0.0.1:1"}, 403},
+		{"alexa null origin", "POST", "/alexa", "127.0.0.1", map[string]string{"Content-Type": "application/json", "Origin": "null"}, 403},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := http.NewRequest(tt.method, srv.URL+tt.path, strings.NewReader("ok"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Host = tt.host + ":" + strconv.Itoa(port)
+			for k, v := range tt.header {
+				r.Header.Set(k, v)
+			}
+			resp, err := http.DefaultClient.Do(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.status {
+				t.Errorf("%s %s Host %s = %d; want %d", tt.method, tt.path, r.Host, resp.StatusCode, tt.status)
+			}
+			for k, want := range map[string]string{
+				"Content-Security-Policy": ContentSecurityPolicy(),
+				"X-Content-Type-Options":  "nosniff",
+				"X-Frame-Options":         "DENY",
+				"Referrer-Policy":         "no-referrer",
+			} {
+				if got := resp.Header.Get(k); got != want {
+					t.Errorf("%s: %q; want %q", k, got, want)
+				}
+			}
+		})
+	}
+	t.Run("other port", func(t *testing.T) {
+		r, _ := http.NewRequest("GET", srv.URL+"/", nil)
+		r.Host = "127.0.0.1:1"
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMisdirectedRequest {
+			t.Errorf("Host 127.0.0.1:1 on port %d = %d; want 421", port, resp.StatusCode)
+		}
+	})
+}
+
+// TestContentSecurityPolicy: the page loads nothing from elsewhere, runs
+// no inline script, cannot be framed, and plays audio only from the
+// origins it is told of.
+func TestContentSecurityPolicy(t *testing.T) {
+	t.Parallel()
+	got := ContentSecurityPolicy("http://127.0.0.1:8080")
+	want := "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; media-src 'self' http://127.0.0.1:8080; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+	if got != want {
+		t.Errorf("ContentSecurityPolicy = %q; want %q", got, want)
 	}
 }

@@ -13,8 +13,11 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/jokebox/jokebox/shared/alexa"
 	"github.com/jokebox/jokebox/shared/devstack"
@@ -42,6 +45,19 @@ type stack struct {
 	URL    string // the simulator and /alexa
 	Media  string // the watched media folder
 	Syncer *devstack.Syncer
+	S3     *s3.Client    // the embedded S3, in process
+	Calls  *atomic.Int64 // requests that reached the skill
+}
+
+// countingSkill counts the requests that reach the skill.
+type countingSkill struct {
+	devstack.Invoker
+	n *atomic.Int64
+}
+
+func (c countingSkill) Invoke(ctx context.Context, p []byte) ([]byte, error) {
+	c.n.Add(1)
+	return c.Invoker.Invoke(ctx, p)
 }
 
 // startStack syncs media (copied to a fresh folder), watches it, and
@@ -49,12 +65,15 @@ type stack struct {
 func startStack(t *testing.T, media map[string]string) *stack {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(testLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	endpoint, stopS3, err := devstack.StartS3("127.0.0.1:0", testBucket)
+	// The server's address first: the skill signs URLs for the S3 behind it.
+	srv := httptest.NewUnstartedServer(nil)
+	t.Cleanup(srv.Close)
+	objects, err := devstack.NewS3(testBucket)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = stopS3() })
-	client := devstack.NewS3Client(endpoint)
+	base := "http://" + srv.Listener.Addr().String()
+	client := objects.Client(devstack.Endpoint(base))
 	st := store.New(client, nil, testBucket, "", log)
 	ix := index.New(client, st, testBucket, log)
 	signer, err := store.NewPresigner(client, testBucket, time.Hour)
@@ -96,13 +115,14 @@ func startStack(t *testing.T, media map[string]string) *stack {
 		}
 		return devstack.InfoFromManifest(testSkillID, testBucket, m)
 	}
-	h, err := devstack.Handler(sk, info, log)
+	calls := new(atomic.Int64)
+	h, err := devstack.Handler(countingSkill{sk, calls}, info, log, devstack.Options{Objects: objects, MediaOrigins: []string{base}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(devstack.WithModels(h, info))
-	t.Cleanup(srv.Close)
-	return &stack{URL: srv.URL, Media: dir, Syncer: sy}
+	srv.Config.Handler = h
+	srv.Start()
+	return &stack{URL: srv.URL, Media: dir, Syncer: sy, S3: client, Calls: calls}
 }
 
 // testLogWriter sends log lines to t.Log.
