@@ -52,6 +52,19 @@ for c in "${order[@]}"; do
   fi
 done
 
+# file -> Debian package: the word lists the spoken-forms test checks against.
+declare -A debfile=(
+  [/usr/share/dict/american-english]=wamerican
+  [/usr/share/dict/british-english]=wbritish
+  [/usr/share/dict/spanish]=wspanish
+)
+for f in /usr/share/dict/american-english /usr/share/dict/british-english /usr/share/dict/spanish; do
+  if [[ ! -f $f ]]; then
+    missing_cmds+=("$f")
+    missing_debs+=("${debfile[$f]}")
+  fi
+done
+
 # What the machine image must bring (Python): cannot be installed from here.
 image=()
 for c in moto_server cfn-lint; do

@@ -9,6 +9,7 @@ import (
 	"github.com/jokebox/jokebox/shared/config"
 	"github.com/jokebox/jokebox/shared/manifest"
 	"github.com/jokebox/jokebox/shared/skillpkg"
+	"github.com/jokebox/jokebox/shared/spoken"
 )
 
 // skillBuildCommand is `jokebox skill build`.
@@ -39,7 +40,25 @@ func runSkillBuild(ctx context.Context, c *cli, dir, out string) error {
 		return err
 	}
 	fmt.Fprintf(c.stdout, "%s: %d locales, %d folders: %s\n", out, len(pkg.Models), len(folders), strings.Join(folders, ", "))
+	printForms(c, pkg, folders)
 	return nil
+}
+
+// printForms shows how each folder is said in each locale, its value and
+// synonyms, so that the owner can see them and change them in the
+// overrides file.
+func printForms(c *cli, pkg *skillpkg.Package, folders []string) {
+	fmt.Fprintf(c.stdout, "how each folder is said (value (synonyms)); change them in %s:\n", spoken.OverridesFile)
+	for _, f := range folders {
+		fmt.Fprintf(c.stdout, "  %s\n", f)
+		for _, l := range pkg.Locales() {
+			for _, v := range pkg.PlaylistValues(l) {
+				if v.ID == f {
+					fmt.Fprintf(c.stdout, "    %-5s  %s (%s)\n", l, v.Name.Value, strings.Join(v.Name.Synonyms, ", "))
+				}
+			}
+		}
+	}
 }
 
 // buildFromManifest loads the package in dir, reads the current manifest's

@@ -45,8 +45,12 @@ func (s Skipped) String() string {
 // owner's synonyms (see package spoken). Folders Alexa cannot take are
 // reported, never dropped silently; a synonym two folders share is given
 // to neither, so that it cannot pick the wrong one. pkg is not changed.
+//
+// The manifest's example phrases are fitted to the built models: a phrase
+// naming a playlist the model lacks names a folder of the bucket instead,
+// or is left out when there is none (see SkillJSON).
 func Build(pkg *Package, folders []string, o *spoken.Overrides) (*Package, []Skipped) {
-	out := &Package{Skill: pkg.Skill, Models: make(map[string]Model, len(pkg.Models)), Overrides: pkg.Overrides, skillJSON: pkg.skillJSON}
+	out := &Package{Skill: cloneSkill(pkg.Skill), Models: make(map[string]Model, len(pkg.Models)), Overrides: pkg.Overrides}
 	var skipped []Skipped
 	folders = slices.Sorted(slices.Values(folders))
 	for _, locale := range slices.Sorted(maps.Keys(pkg.Models)) {
@@ -59,8 +63,23 @@ func Build(pkg *Package, folders []string, o *spoken.Overrides) (*Package, []Ski
 		lm.Intents = withoutPlaylistNames(lm.Intents, values)
 		m.InteractionModel.LanguageModel = lm
 		out.Models[locale] = m
+		if info, ok := out.Skill.Manifest.PublishingInformation.Locales[locale]; ok {
+			info.ExamplePhrases = examplePhrases(locale, lm, info.ExamplePhrases, o)
+			out.Skill.Manifest.PublishingInformation.Locales[locale] = info
+		}
 	}
 	return out, skipped
+}
+
+// cloneSkill copies the parts of a manifest Build changes.
+func cloneSkill(s Skill) Skill {
+	locales := make(map[string]LocaleInfo, len(s.Manifest.PublishingInformation.Locales))
+	for l, info := range s.Manifest.PublishingInformation.Locales {
+		info.ExamplePhrases = slices.Clone(info.ExamplePhrases)
+		locales[l] = info
+	}
+	s.Manifest.PublishingInformation.Locales = locales
+	return s
 }
 
 // withoutPlaylistNames drops the sample utterances without slots that are
@@ -155,9 +174,7 @@ func playlistValues(locale string, folders []string, o *spoken.Overrides, used i
 			continue
 		}
 		used += n
-		if len(syns[i]) > 0 {
-			v.Name.Synonyms = syns[i]
-		}
+		v.Name.Synonyms = append([]string{}, syns[i]...)
 		kept = append(kept, v)
 	}
 	return kept, skipped
@@ -227,15 +244,11 @@ func encode(v any) ([]byte, error) {
 // Write writes the package into dir: skill.json, every model and the
 // overrides file when the package has one.
 func (p *Package) Write(dir string) error {
-	files := map[string][]byte{SkillFile: p.skillJSON}
-	if p.skillJSON == nil {
-		b, err := encode(p.Skill)
-		if err != nil {
-			return err
-		}
-		files[SkillFile] = b
+	skill, err := p.SkillJSON()
+	if err != nil {
+		return err
 	}
-	var err error
+	files := map[string][]byte{SkillFile: skill}
 	for l, m := range p.Models {
 		if files[filepath.Join(filepath.FromSlash(ModelDir), l+".json")], err = EncodeModel(m); err != nil {
 			return err

@@ -46,14 +46,14 @@ func TestBuild(t *testing.T) {
 	}
 	want := map[string]map[string]SlotValueName{
 		"es-ES": {
-			"Cuentos de Miedo": {Value: "cuentos de miedo", Synonyms: []string{"cuento de miedo", "cuentos de miedos"}},
-			"animales":         {Value: "animales", Synonyms: []string{"animal", "animale"}},
-			"knock-knock":      {Value: "toc toc", Synonyms: []string{"knock knock", "knock knocks", "tocs toc"}},
+			"Cuentos de Miedo": {Value: "cuentos de miedo", Synonyms: []string{"cuento de miedo"}},
+			"animales":         {Value: "animales", Synonyms: []string{"animal"}},
+			"knock-knock":      {Value: "toc toc", Synonyms: []string{"knock knock"}},
 		},
 		"en-US": {
-			"Cuentos de Miedo": {Value: "cuentos de miedo", Synonyms: []string{"cuento de miedo", "cuentos de miedos"}},
-			"animales":         {Value: "animales", Synonyms: []string{"animal", "animale"}},
-			"knock-knock":      {Value: "knock knock", Synonyms: []string{"knock knocks", "who's there", "who's theres"}},
+			"Cuentos de Miedo": {Value: "cuentos de miedo", Synonyms: []string{"cuento de miedo"}},
+			"animales":         {Value: "animales", Synonyms: []string{"animal"}},
+			"knock-knock":      {Value: "knock knock", Synonyms: []string{"who's there"}},
 		},
 	}
 	for locale, w := range want {
@@ -96,7 +96,7 @@ func TestBuildDropsSamplesThatNameAFolder(t *testing.T) {
 func TestBuildAccentSynonyms(t *testing.T) {
 	built, _ := Build(realPackage(t), []string{"Canción de Cuna"}, nil)
 	got := playlistType(t, built, "es-MX")["Canción de Cuna"]
-	want := SlotValueName{Value: "canción de cuna", Synonyms: []string{"cancion de cuna", "cancion de cunas", "canciones de cuna", "canción de cunas"}}
+	want := SlotValueName{Value: "canción de cuna", Synonyms: []string{"cancion de cuna", "canciones de cuna"}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
@@ -142,7 +142,7 @@ func TestBuildReportsFolders(t *testing.T) {
 func TestBuildSlotLimit(t *testing.T) {
 	folders := make([]string, 0, 30000)
 	for i := range 30000 {
-		folders = append(folders, "lista "+strings.Repeat("x", i%7)+string(rune('a'+i%26))+string(rune('a'+i/26%26))+string(rune('a'+i/676%26)))
+		folders = append(folders, "canción "+strings.Repeat("x", i%7)+string(rune('a'+i%26))+string(rune('a'+i/26%26))+string(rune('a'+i/676%26)))
 	}
 	built, skipped := Build(realPackage(t), folders, nil)
 	n := 0
@@ -212,7 +212,62 @@ func TestCommittedModelsMatchSampleMedia(t *testing.T) {
 			t.Errorf("%s model differs from skill build on the sample media (go test ./shared/skillpkg -update) (-build +file):\n%s", l, diff)
 		}
 	}
+	want, err := built.SkillJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join(realDir, SkillFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s differs from skill build on the sample media (go test ./shared/skillpkg -update) (-build +file):\n%s", SkillFile, diff)
+	}
 	if ps := MissingFolders(pkg, sampleFolders(t)); len(ps) > 0 {
 		t.Errorf("%v", ps)
+	}
+}
+
+// TestBuildExamplePhrases: example phrases name only folders the built
+// model has, or none, and skill validate checks each against the model.
+func TestBuildExamplePhrases(t *testing.T) {
+	pkg := realPackage(t)
+	for _, tc := range []struct {
+		name    string
+		folders []string
+		want    map[string]string // locale → the phrase naming a playlist, "" for none
+	}{
+		{"a bucket without animales", []string{"Cuentos de Miedo", "Knock-Knock Jokes"}, map[string]string{
+			"es-ES": "Alexa, pide a caja de chistes que ponga cuentos de miedo",
+			"en-US": "Alexa, ask joke box to play cuentos de miedo",
+		}},
+		{"the sample media", []string{"animales", "chistes", "jokes"}, map[string]string{
+			"es-ES": "Alexa, pide a caja de chistes que ponga animales",
+			"en-GB": "Alexa, ask joke box to play animals",
+		}},
+		{"an empty bucket", nil, map[string]string{"es-MX": "", "en-US": ""}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			over, _ := pkg.ParseOverrides()
+			built, _ := Build(pkg, tc.folders, over)
+			for locale, want := range tc.want {
+				phrases := built.Skill.Manifest.PublishingInformation.Locales[locale].ExamplePhrases
+				var got string
+				for _, p := range phrases {
+					if strings.Contains(p, "ponga") || strings.Contains(p, "play") {
+						got = p
+					}
+				}
+				if got != want {
+					t.Errorf("%s: example phrases %q; want the playlist one %q", locale, phrases, want)
+				}
+				if len(phrases) < 2 {
+					t.Errorf("%s: only %d example phrases", locale, len(phrases))
+				}
+			}
+			for _, p := range Validate(built, handledIntents) {
+				t.Errorf("built package: %s", p)
+			}
+		})
 	}
 }

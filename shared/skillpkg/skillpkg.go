@@ -165,8 +165,19 @@ type SlotValue struct {
 
 // SlotValueName is a slot value's canonical text and synonyms.
 type SlotValueName struct {
-	Value    string   `json:"value"`
-	Synonyms []string `json:"synonyms,omitempty"`
+	Value string `json:"value"`
+	// Synonyms is written even when empty: ask-smapi-model's
+	// TypeValueObject declares it required.
+	Synonyms []string `json:"synonyms"`
+}
+
+// MarshalJSON writes Synonyms as [] when there are none, never null.
+func (n SlotValueName) MarshalJSON() ([]byte, error) {
+	type plain SlotValueName
+	if n.Synonyms == nil {
+		n.Synonyms = []string{}
+	}
+	return json.Marshal(plain(n))
 }
 
 // Load reads the skill package in dir. A model file whose name is not a
@@ -233,6 +244,26 @@ func decodeStrict(b []byte, v any) error {
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return errors.New("trailing data after JSON value")
+	}
+	return nil
+}
+
+// SkillJSON is skill.json as Write writes it and as SMAPI takes it: the
+// file as read, or, for a built package, the manifest with its example
+// phrases fitted to the built models.
+func (p *Package) SkillJSON() ([]byte, error) {
+	if p.skillJSON != nil {
+		return p.skillJSON, nil
+	}
+	return encode(p.Skill)
+}
+
+// PlaylistValues are the values of a locale's playlist slot type.
+func (p *Package) PlaylistValues(locale string) []SlotValue {
+	for _, t := range p.Models[locale].InteractionModel.LanguageModel.Types {
+		if t.Name == PlaylistType {
+			return t.Values
+		}
 	}
 	return nil
 }

@@ -161,7 +161,26 @@ func TestValidateBroken(t *testing.T) {
 			breakIt: func(p *Package) {
 				edit(p, "en-GB", func(l *LanguageModel) { l.Types = nil })
 			},
-			want: []key{{"en-GB", RuleSlotType}},
+			// and the example phrase naming a playlist names nothing now
+			want: []key{{"en-GB", RuleExamplePhrase}, {"en-GB", RuleSlotType}},
+		},
+		{
+			name: "example phrase names a folder the model lacks",
+			breakIt: func(p *Package) {
+				info := p.Skill.Manifest.PublishingInformation.Locales["es-MX"]
+				info.ExamplePhrases = []string{"Alexa, abre caja de chistes", "Alexa, pide a caja de chistes que ponga dinosaurios"}
+				p.Skill.Manifest.PublishingInformation.Locales["es-MX"] = info
+			},
+			want: []key{{"es-MX", RuleExamplePhrase}},
+		},
+		{
+			name: "example phrase matches no sample",
+			breakIt: func(p *Package) {
+				info := p.Skill.Manifest.PublishingInformation.Locales["en-US"]
+				info.ExamplePhrases = []string{"Alexa, open joke box", "Alexa, ask joke box to sing a lullaby in french"}
+				p.Skill.Manifest.PublishingInformation.Locales["en-US"] = info
+			},
+			want: []key{{"en-US", RuleExamplePhrase}},
 		},
 		{
 			name: "invocation name upper case",

@@ -87,6 +87,7 @@ func Validate(pkg *Package, handled []string) []Problem {
 			continue
 		}
 		ps = append(ps, checkExamplePhrases(locale, info.ExamplePhrases, model.InteractionModel.LanguageModel.InvocationName)...)
+		ps = append(ps, checkExamplesMatch(locale, model.InteractionModel.LanguageModel, info.ExamplePhrases)...)
 	}
 	var modelLocales []string
 	for l := range pkg.Models {

@@ -127,48 +127,86 @@ func byLocale[V any](m map[string]V, locale string) (V, bool) {
 }
 
 // Name is how a folder is said in a locale: the owner's name for the
-// locale or its language, else the folder's spoken form. o may be nil.
+// locale or its language, else the folder's spoken form, read aloud in the
+// locale's language (see Say). o may be nil.
 func (o *Overrides) Name(folder, locale string) string {
+	lang := Language(locale)
 	if o != nil {
 		if n, ok := byLocale(o.Folders[folder].Names, locale); ok && Form(n) != "" {
-			return Form(n)
+			return Say(lang, n)
 		}
 	}
-	return Form(folder)
+	if l := o.readIn(folder, locale); l != "" {
+		lang = l
+	}
+	return Say(lang, folder)
+}
+
+// readIn is the language a folder's own name is read in: the folder's
+// language when the owner gave one, else the language its name looks
+// written in (see guessLanguage), else "" for unsure, which reads numbers
+// in the locale's language and keeps only the plurals and singulars that
+// Spanish and English rules agree on ("piratas" → "pirata", but neither
+// "luz" nor "luce" for "luces").
+func (o *Overrides) readIn(folder, locale string) string {
+	if l := o.FolderLanguage(folder); l != "" {
+		return l
+	}
+	if l := guessLanguage(Form(folder)); l != "" {
+		return l
+	}
+	return ""
+}
+
+// variants are Variants in lang, or, for "" (unsure), those that Spanish
+// and English rules agree on.
+func variants(lang, s string) []string {
+	if lang != "" {
+		return Variants(lang, s)
+	}
+	en := Variants("en", s)
+	return slices.DeleteFunc(Variants("es", s), func(v string) bool { return !slices.Contains(en, v) })
 }
 
 // Synonyms are the other ways to say a folder in a locale: the owner's
-// synonyms, the spoken form when the owner renamed it, the accent-free
-// forms, and singular and plural forms of all of these (the folder name's
-// in its language, or in Spanish and English when unmarked). Name itself is
-// not included; the list is sorted and has no repeats. o may be nil.
+// synonyms, the folder's spoken form when the owner renamed it (read in
+// the folder's language when it has one), the written digits of a number
+// read out, the accent-free forms, and the singular or plural of each (see
+// Variants). Name itself is not included; the list is sorted, has no
+// repeats and is never nil. o may be nil.
 func (o *Overrides) Synonyms(folder, locale string) []string {
 	type said struct{ lang, text string }
 	lang := Language(locale)
 	name := o.Name(folder, locale)
-	// The folder name is inflected in the folder's language when known,
-	// else both as Spanish and as English.
-	base := []said{{lang, name}}
-	if l := o.FolderLanguage(folder); l != "" {
-		base = append(base, said{l, Form(folder)})
-	} else {
-		base = append(base, said{"es", Form(folder)}, said{"en", Form(folder)})
+	// The folder name is read in the folder's language when known, else
+	// in the language it looks written in, else in the locale's.
+	flang := o.readIn(folder, locale)
+	nameLang := flang // the name is the folder's own, unless the owner named it here
+	if o != nil {
+		if _, ok := byLocale(o.Folders[folder].Names, locale); ok {
+			nameLang = lang
+		}
 	}
+	sayIn := flang
+	if sayIn == "" {
+		sayIn = lang
+	}
+	base := []said{{nameLang, name}, {flang, Say(sayIn, folder)}, {flang, Form(folder)}, {flang, Say(lang, folder)}}
 	if o != nil {
 		if s, ok := byLocale(o.Folders[folder].Synonyms, locale); ok {
 			for _, v := range s {
-				base = append(base, said{lang, Form(v)})
+				base = append(base, said{lang, Say(lang, v)}, said{lang, Form(v)})
 			}
 		}
 	}
-	var all []string
+	all := []string{}
 	for _, b := range base {
 		if b.text == "" {
 			continue
 		}
-		all = append(all, b.text, Plain(b.text))
-		for _, v := range Variants(b.lang, b.text) {
-			all = append(all, v, Plain(v))
+		all = append(all, b.text, accents.Replace(b.text))
+		for _, v := range variants(b.lang, b.text) {
+			all = append(all, v, accents.Replace(v))
 		}
 	}
 	slices.Sort(all)

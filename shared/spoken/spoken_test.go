@@ -2,6 +2,7 @@ package spoken
 
 import (
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -30,17 +31,102 @@ func TestVariants(t *testing.T) {
 		{"es", "animales", []string{"animal"}},
 		{"es", "animal", []string{"animales"}},
 		{"es", "cuentos de miedo", []string{"cuento de miedo"}},
+		{"es", "cuento de miedo", []string{"cuentos de miedo"}},
+		{"es", "chistes cortos", []string{"chiste corto"}},
+		{"es", "los chistes de jaimito", []string{"el chiste de jaimito"}},
 		{"es", "canción", []string{"canciones"}},
+		{"es", "canciones infantiles", []string{"canción infantil"}},
+		{"es", "ratones", []string{"ratón"}},
+		{"es", "jóvenes", []string{"joven"}},
+		{"es", "joven", []string{"jóvenes"}},
 		{"es", "pez", []string{"peces"}},
+		{"es", "peces de colores", []string{"pez de colores"}},
 		{"es", "chiste", []string{"chistes"}},
-		{"en", "knock knock", []string{"knock knocks"}},
+		{"es", "ciudades", []string{"ciudad"}},
+		{"es", "viajes", []string{"viaje"}},
+		{"es", "tres cerditos", nil},      // a number fixes the plural
+		{"es", "brujas y fantasmas", nil}, // two nouns
+		{"es", "el ratón pérez", nil},     // a proper name after the noun
+		{"es", "spaces", nil},             // not Spanish: never "spaz"
+		{"es", "lunes", nil},
+		{"en", "knock knock jokes", []string{"knock knock joke"}},
 		{"en", "jokes", []string{"joke"}},
 		{"en", "story", []string{"stories"}},
-		{"en", "stories", []string{"story"}},
+		{"en", "bedtime stories", []string{"bedtime story"}},
+		{"en", "tales of terror", []string{"tale of terror"}},
 		{"en", "box", []string{"boxes"}},
+		{"en", "spaces", []string{"space"}},
+		{"en", "movies", []string{"movie"}},
+		{"en", "buses", []string{"bus"}},
+		{"en", "news", nil},
+		{"en", "rock and roll", nil},
+		{"en", "top ten", nil},
+		{"en", "a joke", nil},
 	} {
 		if diff := cmp.Diff(tc.want, Variants(tc.lang, tc.in)); diff != "" {
 			t.Errorf("Variants(%s, %q) (-want +got):\n%s", tc.lang, tc.in, diff)
+		}
+	}
+}
+
+// TestSay: numbers, "&", initialisms and apostrophes come out as
+// specified in both languages.
+func TestSay(t *testing.T) {
+	for _, tc := range []struct{ lang, in, want string }{
+		{"es", "3 Cerditos", "tres cerditos"},
+		{"en", "3 Little Pigs", "three little pigs"},
+		{"es", "Top 10", "top diez"},
+		{"en", "Top 10", "top ten"},
+		{"es", "21 chistes", "veintiuno chistes"},
+		{"en", "21 jokes", "twenty one jokes"},
+		{"es", "101 dálmatas", "ciento uno dálmatas"},
+		{"en", "101 Dalmatians", "one hundred one dalmatians"},
+		{"es", "chistes 2024", "chistes dos mil veinticuatro"},
+		{"es", "Agente 007", "agente cero cero siete"},
+		{"es", "Rock & Roll", "rock y roll"},
+		{"en", "Rock & Roll", "rock and roll"},
+		{"es", "Padre & Hijo", "padre e hijo"},
+		{"es", "A.B.C.", "a. b. c."},
+		{"en", "A.B.C. Songs", "a. b. c. songs"},
+		{"en", "a. b. c. songs", "a. b. c. songs"},
+		{"en", "BBC Sounds", "b. b. c. sounds"},
+		{"en", "NASA", "nasa"},
+		{"en", "Dad’s Jokes", "dad's jokes"},
+		{"en", "Dad's Jokes", "dad's jokes"},
+		{"en", "Dadʼs Jokes", "dad's jokes"},
+		{"en", "Dad‘s Jokes", "dad's jokes"},
+		{"es", "Jaimito’s", "jaimito's"},
+		{"en", "rock-n-roll", "rock n roll"},
+	} {
+		if got := Say(tc.lang, tc.in); got != tc.want {
+			t.Errorf("Say(%s, %q) = %q; want %q", tc.lang, tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestNumbersKeepDigits: a folder named with digits keeps its digit form
+// as a synonym, and a "&" folder never shares a form with a "-n-" one.
+func TestNumbersKeepDigits(t *testing.T) {
+	var o *Overrides
+	for _, tc := range []struct{ folder, locale, name, synonym string }{
+		{"Los 3 Cerditos", "es-ES", "los tres cerditos", "los 3 cerditos"},
+		{"Top 10", "en-US", "top ten", "top 10"},
+		{"Top 10", "es-MX", "top diez", "top 10"},
+		{"Rock & Roll", "es-ES", "rock and roll", "rock y roll"},
+	} {
+		if got := o.Name(tc.folder, tc.locale); got != tc.name {
+			t.Errorf("Name(%q, %s) = %q; want %q", tc.folder, tc.locale, got, tc.name)
+		}
+		if got := o.Synonyms(tc.folder, tc.locale); !slices.Contains(got, tc.synonym) {
+			t.Errorf("Synonyms(%q, %s) = %q; want %q among them", tc.folder, tc.locale, got, tc.synonym)
+		}
+	}
+	for _, l := range []string{"es-ES", "en-US"} {
+		amp := o.Said("Rock & Roll", l)
+		for _, s := range o.Said("rock-n-roll", l)[1:] {
+			if slices.Contains(amp, s) {
+				t.Errorf("%s: %q names both Rock & Roll and rock-n-roll", l, s)
+			}
 		}
 	}
 }
@@ -52,6 +138,11 @@ func TestNormalize(t *testing.T) {
 		{"es", "niños", "nino"},
 		{"en", "the Jokes!", "joke"},
 		{"en", "Knock-Knocks", "knock knock"},
+		{"es", "Los 3 Cerditos", "tres cerditos"},
+		{"es", "Rock & Roll", "rock y roll"},
+		{"en", "A.B.C.", "a b c"},
+		{"en", "a. b. c.", "abc"},
+		{"en", "Dad’s jokes", "dad's joke"},
 	} {
 		if x, y := Normalize(tc.lang, tc.a), Normalize(tc.lang, tc.b); x != y {
 			t.Errorf("Normalize(%s): %q → %q but %q → %q", tc.lang, tc.a, x, tc.b, y)
