@@ -10,10 +10,13 @@ type adtsFrame struct {
 	size       int    // bytes, header included
 	samples    int    // 1024 per raw data block
 	sampleRate int
+	channels   int // 0: given in the stream, not the header
 }
 
-func (f adtsFrame) length() int    { return f.size }
-func (f adtsFrame) stream() uint32 { return f.key }
+func (f adtsFrame) length() int      { return f.size }
+func (f adtsFrame) stream() uint32   { return f.key }
+func (f adtsFrame) sampleCount() int { return f.samples }
+func (f adtsFrame) nominal() int     { return 0 }
 
 // parseADTS decodes the ADTS header at the start of b: 12 sync bits, layer
 // 0, a defined sample rate, and a frame length longer than the header.
@@ -38,53 +41,22 @@ func parseADTS(b []byte) (adtsFrame, bool) {
 		size:       size,
 		samples:    1024 * (int(b[6]&3) + 1),
 		sampleRate: adtsRates[sr],
+		channels:   []int{0, 1, 2, 3, 4, 5, 6, 8}[b[2]&1<<2|b[3]>>6],
 	}, true
 }
 
-// probeADTS checks an AAC file: ID3v2 tags, then ADTS frames. The duration
-// is exact when the whole file is in head, else extrapolated from the frames
-// in head.
-func probeADTS(head []byte, size int64) (Info, error) {
-	start, tagHdr, err := skipID3(head, size)
-	if err != nil {
-		return Info{}, err
+// adtsInfo reads an ADTS AAC stream whose first frame f begins at at and
+// whose audio ends at end. The duration is counted over the frames when
+// they are within the read bound, else extrapolated from those read.
+func adtsInfo(s *source, at, end int64, f adtsFrame, info *Info) error {
+	info.Format, info.Codec, info.SampleRate, info.Channels = FormatADTS, "aac", f.sampleRate, f.channels
+	c := walkFrames(s, at, end, f, parseADTS, false)
+	if c.complete {
+		info.Duration = duration(c.samples, int64(f.sampleRate))
+	} else if c.bytes > 0 {
+		info.Duration = duration(int64(float64(c.samples)/float64(c.bytes)*float64(end-at)), int64(f.sampleRate))
+		info.Estimated = true
 	}
-	var info Info
-	if tagHdr != nil {
-		info.Title, info.Language = id3Text(head, *tagHdr)
-		info.Language = language(info.Language)
-	}
-	if start >= int64(len(head)) {
-		return info, nil // tags fill the head: see probeMP3
-	}
-	at, f, ok, truncated := findFrames(head, start, size, parseADTS)
-	if !ok {
-		if truncated {
-			return Info{}, reject("truncated ADTS AAC stream")
-		}
-		return Info{}, reject("not an ADTS AAC stream")
-	}
-	var samples int64
-	pos := at
-	for pos < int64(len(head)) {
-		g, ok := parseADTS(head[pos:])
-		if !ok || g.key != f.key || pos+int64(g.size) > size {
-			break
-		}
-		samples += int64(g.samples)
-		pos += int64(g.size)
-	}
-	if pos == size || pos == at {
-		info.Duration = duration(samples, int64(f.sampleRate))
-	} else {
-		// samples/(pos−at) per byte, over the size−at bytes of audio; size
-		// is at most maxSize, so the product fits a float64's 53 bits well.
-		est := float64(samples) / float64(pos-at) * float64(size-at)
-		info.Duration = duration(int64(est), int64(f.sampleRate))
-	}
-	info.Bitrate = rate((pos-at)*8, samples, int64(f.sampleRate))
-	if err := checkBitrate(info.Bitrate); err != nil {
-		return Info{}, err
-	}
-	return info, nil
+	info.Bitrate = rate(c.bytes*8, c.samples, int64(f.sampleRate))
+	return checkBitrate(info.Bitrate)
 }

@@ -1,34 +1,56 @@
 package audio
 
 import (
+	_ "embed"
 	"errors"
 	"fmt"
+	"io"
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
 )
 
-// HeadSize is how many leading bytes of a file Probe needs (the indexer fetches this range).
+// HeadSize is how many leading bytes of a file ProbeReader reads first, and
+// how many Probe needs (a caller that has only a prefix).
 const HeadSize = 256 << 10
 
 // ErrNotPlayable is wrapped by every Probe error that rejects a file for its
 // content; Reason gives the short human reason.
 var ErrNotPlayable = errors.New("not playable audio")
 
+// Formats Probe recognises, as Info.Format names them.
+const (
+	FormatMP3  = "MP3"  // MPEG-1/2/2.5 Layer III frames
+	FormatADTS = "ADTS" // AAC in ADTS frames (.aac)
+	FormatMP4  = "MP4"  // AAC in an MP4 (ISO base media or QuickTime) file
+)
+
 // Info is what the file's bytes say about it.
 type Info struct {
-	Title    string        // from the ID3v2 TIT2 frame or the MP4 ©nam box; "" when absent or beyond the head
+	Title    string        // from ID3v2 TIT2, the MP4 ©nam box, else APEv2 or ID3v1; "" when absent
 	Duration time.Duration // 0 when unknown
-	Bitrate  int           // average bits a second of the file's media; 0 when unknown
+	Bitrate  int           // average bits a second of the audio; 0 when unknown
 	Language string        // ISO 639-1 code ("es") from the ID3v2 TLAN frame; "" when absent or unknown
+
+	Format     string // FormatMP3, FormatADTS or FormatMP4: what the content is, whatever the name says
+	Codec      string // "mp3" or "aac"
+	SampleRate int    // Hz, as played (HE-AAC's output rate)
+	Channels   int    // 0 when unknown
+
+	// Estimated reports that Duration and Bitrate were extrapolated from
+	// the bytes read (at most MaxRead), not counted over the whole file.
+	Estimated bool
+	// Warning says what in the tags was ignored ("TLAN \"xx1\" is not an
+	// ISO 639 language code: unmarked"), for the caller's log; "" when none.
+	Warning string
 }
 
 // MinBitrate and MaxBitrate bound the bit rates Alexa's AudioPlayer plays
-// (its documented stream requirements: 16–384 kbps). Probe rejects MP3 and
-// AAC whose bit rate it knows to be outside them.
+// (its documented stream requirements: 16–384 kbps), in every format.
 const (
 	MinBitrate = 16000
 	MaxBitrate = 384000
@@ -42,6 +64,11 @@ const maxSize = 1 << 50
 // tag can hold megabytes.
 const maxTitle = 256
 
+// PlaylistReason is why Probe refuses .pls, .m3u and .m3u8 files, which
+// Amazon lists as stream formats: jokebox plays files from its bucket, one
+// presigned URL each, and a playlist would point elsewhere.
+const PlaylistReason = "playlists are not supported: jokebox plays audio files; put the files themselves in the folder"
+
 // Playable reports whether a key names audio Alexa can play, by extension: .mp3 .m4a .aac .mp4, any case.
 func Playable(key string) bool {
 	switch strings.ToLower(path.Ext(key)) {
@@ -51,11 +78,13 @@ func Playable(key string) bool {
 	return false
 }
 
-// Probe examines head (the first min(size, HeadSize) bytes) of a file of total length size named key.
-// It returns an error wrapping ErrNotPlayable with a short human reason when the bytes are not the audio the extension claims.
+// Probe examines head (the first min(size, HeadSize) bytes) of a file of
+// total length size named key, as ProbeReader does with nothing to read
+// beyond head: what lies beyond it is taken on trust (a moov box, frames
+// behind a large tag) or estimated (durations).
+// It returns an error wrapping ErrNotPlayable with a short human reason when the bytes are not audio Alexa plays.
 // A head longer than size, a size that is negative or over 1 PiB, or an empty head for a non-empty
 // file are the caller's mistakes: they give an error that does not wrap ErrNotPlayable.
-// A head shorter than min(size, HeadSize) is allowed; Probe checks what it has.
 func Probe(key string, head []byte, size int64) (Info, error) {
 	switch {
 	case size < 0 || size > maxSize || int64(len(head)) > size:
@@ -65,19 +94,55 @@ func Probe(key string, head []byte, size int64) (Info, error) {
 	case len(head) == 0:
 		return Info{}, fmt.Errorf("probe: no head bytes for a file of %d bytes", size)
 	}
+	return decide(key, &source{size: size, head: head, read: int64(len(head)), reads: 1})
+}
+
+// ProbeReader decides whether the file of size bytes that r reads, named
+// key, is audio Alexa plays. It reads the first HeadSize bytes, then, where
+// the file keeps what decides it elsewhere (an MP4 moov box at the end, its
+// fragments, frames behind a large ID3 tag or leading zeros, a VBR stream to
+// count, an ID3v1 or APE title at the end), further ranges: at most MaxRead
+// bytes in at most MaxRanges ReadAt calls, each of at least 64 KB where the
+// file has them. A read error is returned as is (it does not wrap
+// ErrNotPlayable): the file was not decided.
+func ProbeReader(key string, r io.ReaderAt, size int64) (Info, error) {
+	switch {
+	case size < 0 || size > maxSize:
+		return Info{}, fmt.Errorf("probe: a file of %d bytes", size)
+	case size == 0:
+		return Info{}, reject("zero-byte file")
+	}
+	head := make([]byte, min(size, HeadSize))
+	if n, err := r.ReadAt(head, 0); n < len(head) {
+		if err == nil || errors.Is(err, io.EOF) {
+			err = fmt.Errorf("read %d bytes at 0 of %d: got %d", len(head), size, n)
+		}
+		return Info{}, err
+	}
+	return decide(key, &source{r: r, size: size, head: head, read: int64(len(head)), reads: 1})
+}
+
+// decide decides by content: the key only has to name one of the playable
+// extensions (an .mp3 holding ADTS AAC is AAC; see the package doc).
+func decide(key string, s *source) (Info, error) {
+	ext := strings.ToLower(path.Ext(key))
+	switch {
+	case ext == ".pls" || ext == ".m3u" || ext == ".m3u8":
+		return Info{}, reject(PlaylistReason)
+	case !Playable(key):
+		return Info{}, reject("unsupported file type")
+	}
 	var (
 		info Info
 		err  error
 	)
-	switch strings.ToLower(path.Ext(key)) {
-	case ".mp3":
-		info, err = probeMP3(head, size)
-	case ".m4a", ".mp4":
-		info, err = probeMP4(head, size)
-	case ".aac":
-		info, err = probeADTS(head, size)
-	default:
-		return Info{}, reject("unsupported file type")
+	if len(s.head) >= 8 && string(s.head[4:8]) == "ftyp" {
+		info, err = probeMP4(s)
+	} else {
+		info, err = probeStream(s, ext)
+	}
+	if s.err != nil {
+		return Info{}, fmt.Errorf("probe %s: %w", key, s.err)
 	}
 	if err != nil {
 		return Info{}, err
@@ -170,27 +235,57 @@ func duration(n, rate int64) time.Duration {
 	return time.Duration(secs)*time.Second + time.Duration(rem*int64(time.Second)/rate)
 }
 
-// iso639 maps the ISO 639-2 codes an ID3 TLAN frame holds to the ISO 639-1
-// codes of Alexa locales, for the languages people are likely to tag.
-var iso639 = map[string]string{
-	"spa": "es", "esl": "es", "eng": "en", "fra": "fr", "fre": "fr", "deu": "de", "ger": "de",
-	"ita": "it", "por": "pt", "jpn": "ja", "hin": "hi", "ara": "ar", "nld": "nl", "dut": "nl",
-}
+// iso639Table lists the ISO 639-2 codes, one language a line: its
+// terminology code, its bibliographic code when it differs, and "=" its
+// ISO 639-1 code when it has one ("tib bod=bo"). Generated from Debian's
+// iso-codes 4.15 (/usr/share/iso-codes/json/iso_639-2.json).
+//
+//go:embed iso639.txt
+var iso639Table string
 
-// language turns a TLAN frame's text ("spa", "eng", "es") into a two-letter
-// code, or "" when it names no language known here. A frame may list
-// several languages; the first counts.
-func language(tlan string) string {
+// iso639 maps ISO 639-2 codes to ISO 639-1 codes ("" for a language with
+// none) and each ISO 639-1 code to itself.
+var iso639 = sync.OnceValue(func() map[string]string {
+	m := map[string]string{}
+	for line := range strings.Lines(iso639Table) {
+		codes, two, _ := strings.Cut(strings.TrimSpace(line), "=")
+		for c := range strings.FieldsSeq(codes) {
+			m[c] = two
+		}
+		if two != "" {
+			m[two] = two
+		}
+	}
+	return m
+})
+
+// language turns a TLAN frame's text ("spa", "eng", "es") into an ISO
+// 639-1 code. A frame may list several languages; the first counts. A code
+// that is not ISO 639-2 or 639-1, or a language without a two-letter code
+// (no Alexa locale speaks it), leaves the file unmarked, and warning says
+// so.
+func language(tlan string) (lang, warning string) {
 	t := strings.ToLower(strings.TrimSpace(tlan))
-	if len(t) >= 3 {
-		if l, ok := iso639[t[:3]]; ok {
-			return l
-		}
+	if t == "" {
+		return "", ""
 	}
-	if len(t) == 2 || (len(t) > 2 && !unicode.IsLetter(rune(t[2]))) {
-		if unicode.IsLetter(rune(t[0])) && unicode.IsLetter(rune(t[1])) && t[0] < 0x80 && t[1] < 0x80 {
-			return t[:2]
-		}
+	tok := t
+	if i := strings.IndexAny(t, " /,;-_"); i >= 0 {
+		tok = t[:i]
 	}
-	return ""
+	shown := strconv.Quote(tlan[:min(len(tlan), 16)])
+	if strings.IndexFunc(tok, func(r rune) bool { return r < 'a' || r > 'z' }) >= 0 {
+		return "", "TLAN " + shown + " is not an ISO 639 language code: unmarked"
+	}
+	two, ok := iso639()[tok]
+	if len(tok) < 2 || len(tok) > 3 {
+		ok = false
+	}
+	switch {
+	case !ok:
+		return "", "TLAN " + shown + " is not an ISO 639 language code: unmarked"
+	case two == "":
+		return "", "TLAN " + shown + " names a language without a two-letter code: unmarked"
+	}
+	return two, ""
 }

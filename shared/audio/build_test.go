@@ -169,3 +169,60 @@ func readFile(tb testing.TB, elem ...string) []byte {
 
 // headOf returns the part of a whole file that the indexer would fetch.
 func headOf(b []byte) []byte { return b[:min(len(b), HeadSize)] }
+
+// trak returns a track of the given handler ("soun", "vide") whose media
+// header says duration units of timescale (0: unknown) and whose sample
+// description holds entry; extra boxes (stsz, stco) go in its sample table.
+func trak(handler string, timescale, duration uint32, entry []byte, extra ...[]byte) []byte {
+	tkhd := make([]byte, 84)
+	binary.BigEndian.PutUint32(tkhd[12:], 1) // track ID
+	mdhd := make([]byte, 24)
+	binary.BigEndian.PutUint32(mdhd[12:], timescale)
+	binary.BigEndian.PutUint32(mdhd[16:], duration)
+	hdlr := append(make([]byte, 8), handler...)
+	hdlr = append(hdlr, make([]byte, 13)...)
+	stsd := mp4Box("stsd", []byte{0, 0, 0, 0, 0, 0, 0, 1}, entry)
+	stbl := mp4Box("stbl", append([][]byte{stsd}, extra...)...)
+	return mp4Box("trak", mp4Box("tkhd", tkhd), mp4Box("mdia", mp4Box("mdhd", mdhd), mp4Box("hdlr", hdlr), mp4Box("minf", stbl)))
+}
+
+// audioEntry returns a sample entry of type typ (ISO AudioSampleEntry,
+// version 0) at rate Hz with channels, around child boxes.
+func audioEntry(typ string, rate, channels int, kids ...[]byte) []byte {
+	b := make([]byte, 28)
+	binary.BigEndian.PutUint16(b[6:], 1) // data reference index
+	binary.BigEndian.PutUint16(b[16:], uint16(channels))
+	binary.BigEndian.PutUint16(b[18:], 16)
+	binary.BigEndian.PutUint32(b[24:], uint32(rate)<<16)
+	return mp4Box(typ, append([][]byte{b}, kids...)...)
+}
+
+// esds returns an esds box: object type oti, average bit rate avg, and a
+// decoder-specific info (an AudioSpecificConfig for AAC).
+func esds(oti byte, avg uint32, dsi []byte) []byte {
+	dc := []byte{oti, 0x15, 0, 0, 0}
+	dc = binary.BigEndian.AppendUint32(dc, avg)
+	dc = binary.BigEndian.AppendUint32(dc, avg)
+	dc = append(dc, 0x05, byte(len(dsi)))
+	dc = append(dc, dsi...)
+	es := append([]byte{0, 1, 0, 0x04, byte(len(dc))}, dc...)
+	es = append(es, 0x06, 1, 2) // SLConfigDescriptor
+	return mp4Box("esds", []byte{0, 0, 0, 0, 0x03, byte(len(es))}, es)
+}
+
+// asc returns an AudioSpecificConfig: object type aot at sample-rate index
+// sfi with channel configuration ch; for SBR (5) and PS (29), ext is the
+// extension (output) sample-rate index and the core is AAC LC.
+func asc(aot, sfi, ch, ext byte) []byte {
+	v := uint32(aot)<<27 | uint32(sfi)<<23 | uint32(ch)<<19
+	if aot == 5 || aot == 29 {
+		v |= uint32(ext)<<15 | 2<<10
+	}
+	return binary.BigEndian.AppendUint32(nil, v)
+}
+
+// aacTrak is a 44.1 kHz stereo AAC LC track with no duration or bit rate
+// of its own.
+func aacTrak() []byte {
+	return trak("soun", 44100, 0, audioEntry("mp4a", 44100, 2, esds(0x40, 0, asc(2, 4, 2, 0))))
+}

@@ -87,7 +87,7 @@ func FuzzProbe(f *testing.F) {
 			if !errors.Is(err, ErrNotPlayable) {
 				t.Errorf("Probe error %v does not wrap ErrNotPlayable", err)
 			}
-			if r := Reason(err); r == "" || len(r) > 64 || !utf8.ValidString(r) {
+			if r := Reason(err); r == "" || len(r) > 128 || !utf8.ValidString(r) {
 				t.Errorf("Reason %q: want short valid text", r)
 			}
 			if info != (Info{}) {

@@ -3,8 +3,9 @@ package audio
 import (
 	"bytes"
 	"encoding/binary"
-
-	"github.com/dhowden/tag"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // id3HeaderLen is the length of an ID3v2 header (and of its optional footer).
@@ -13,6 +14,10 @@ const id3HeaderLen = 10
 // maxID3Tags bounds how many ID3v2 tags in a row skipID3 follows: some
 // taggers prepend a new tag instead of replacing the old one.
 const maxID3Tags = 4
+
+// maxTextFrame bounds the text frames read for a title or a language: a
+// frame claiming more is skipped.
+const maxTextFrame = 16 << 10
 
 // id3Header is the fixed part of an ID3v2 tag.
 type id3Header struct {
@@ -47,14 +52,15 @@ func parseID3Header(b []byte) (h id3Header, ok bool, err error) {
 }
 
 // skipID3 skips the ID3v2 tags at the start of a file. It returns the offset
-// where the audio should start (which may lie beyond head) and the first
-// tag's header, if any.
-func skipID3(head []byte, size int64) (start int64, first *id3Header, err error) {
+// where the audio should start (which may lie beyond what was read) and the
+// first tag's header, if any.
+func skipID3(s *source) (start int64, first *id3Header, err error) {
 	for range maxID3Tags {
-		if start >= int64(len(head)) {
+		b := s.bytes(start, id3HeaderLen)
+		if len(b) == 0 {
 			break
 		}
-		h, ok, err := parseID3Header(head[start:])
+		h, ok, err := parseID3Header(b)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -65,85 +71,106 @@ func skipID3(head []byte, size int64) (start int64, first *id3Header, err error)
 			first = &h
 		}
 		start += h.size()
-		if start > size {
+		if start > s.size {
 			return 0, nil, reject("ID3 tag runs past end of file")
 		}
 	}
-	if first != nil && start == size {
+	if first != nil && start == s.size {
 		return 0, nil, reject("ID3 tag with no audio")
 	}
 	return start, first, nil
 }
 
 // id3Text returns the title (TIT2, or TT2 in ID3v2.2) and the language
-// (TLAN, or TLA) of the ID3v2 tag at the start of head, each "" when the tag
-// has none within head or it cannot be decoded. Only the frames wholly
-// inside head are read: a tag cut off by the end of head still yields the
+// (TLAN, or TLA) of the ID3v2 tag at the start of the file, each "" when
+// the tag has none within what can be read or it cannot be decoded. Frames
+// are found by their headers, so a large picture before the title costs a
+// read, not its size; a tag cut off by what can be read still yields the
 // frames that come before the cut.
-func id3Text(head []byte, h id3Header) (title, lang string) {
-	body := head[id3HeaderLen:min(int64(len(head)), id3HeaderLen+h.body)]
+func id3Text(s *source, h id3Header) (title, lang string) {
+	// get returns up to n bytes of the tag's body from off.
+	get := func(off, n int64) []byte {
+		if off >= h.body {
+			return nil
+		}
+		return s.bytes(id3HeaderLen+off, min(n, h.body-off))
+	}
 	if h.major < 4 && h.flags&0x80 != 0 {
-		body = unsynchronise(body) // v2.2/v2.3 unsynchronise the whole tag after its header
+		// v2.2/v2.3 unsynchronise the whole tag after its header: frame
+		// offsets count the decoded bytes, so decode what the head holds.
+		body := unsynchronise(get(0, HeadSize))
+		get = func(off, n int64) []byte {
+			if off >= int64(len(body)) {
+				return nil
+			}
+			return body[off:min(int64(len(body)), off+n)]
+		}
 	}
 	if h.major == 2 && h.flags&0x40 != 0 {
 		return "", "" // v2.2 compression: never defined, never used
 	}
+	var off int64
 	if h.major >= 3 && h.flags&0x40 != 0 {
-		if len(body) < 4 {
+		b := get(0, 4)
+		if len(b) < 4 {
 			return "", ""
 		}
-		var n int64
 		if h.major == 3 {
-			n = 4 + int64(binary.BigEndian.Uint32(body)) // size excludes itself
+			off = 4 + int64(binary.BigEndian.Uint32(b)) // size excludes itself
 		} else {
-			n = int64(synchsafe(body[:4])) // size includes itself
+			off = int64(synchsafe(b)) // size includes itself
 		}
-		if n < 4 || n > int64(len(body)) {
+		if off < 4 {
 			return "", ""
 		}
-		body = body[n:]
 	}
-	idLen, hdrLen, titleID, langID := 4, 10, "TIT2", "TLAN"
+	idLen, hdrLen, titleID, langID := 4, int64(10), "TIT2", "TLAN"
 	if h.major == 2 {
 		idLen, hdrLen, titleID, langID = 3, 6, "TT2", "TLA"
 	}
-	for len(body) >= hdrLen && body[0] != 0 {
-		var n int
+	for {
+		hdr := get(off, hdrLen)
+		if int64(len(hdr)) < hdrLen || hdr[0] == 0 {
+			return title, lang
+		}
+		var n int64
 		switch h.major {
 		case 2:
-			n = int(body[3])<<16 | int(body[4])<<8 | int(body[5])
+			n = int64(hdr[3])<<16 | int64(hdr[4])<<8 | int64(hdr[5])
 		case 3:
-			n = int(min(binary.BigEndian.Uint32(body[4:8]), uint32(len(body))))
+			n = int64(binary.BigEndian.Uint32(hdr[4:8]))
 		default:
-			n = synchsafe(body[4:8])
+			n = int64(synchsafe(hdr[4:8]))
 		}
-		if n > len(body)-hdrLen {
-			return title, lang // truncated by the end of head (or corrupt)
-		}
-		if id := string(body[:idLen]); id == titleID || id == langID {
+		if id := string(hdr[:idLen]); (id == titleID && title == "" || id == langID && lang == "") && n <= maxTextFrame {
+			data := get(off+hdrLen, n)
+			if int64(len(data)) < n {
+				return title, lang // truncated by what can be read (or corrupt)
+			}
 			var flags byte
 			if h.major > 2 {
-				flags = body[9]
+				flags = hdr[9]
 			}
-			text := decodeID3Text(h.major, flags, body[:idLen], body[hdrLen:hdrLen+n])
-			if id == titleID && title == "" {
+			if h.major == 4 && h.flags&0x80 != 0 {
+				flags |= 0x02 // tag-level unsynchronisation: every frame is unsynchronised
+			}
+			text := id3Frame(h.major, flags, data)
+			if id == titleID {
 				title = text
-			} else if id == langID && lang == "" {
+			} else {
 				lang = text
 			}
 			if title != "" && lang != "" {
 				return title, lang
 			}
 		}
-		body = body[hdrLen+n:]
+		off += hdrLen + n
 	}
-	return title, lang
 }
 
-// decodeID3Text decodes one text frame's data with dhowden/tag, from a
-// minimal tag built around it: the frame's size is already known to fit in
-// the data, so the library cannot be made to allocate more than that.
-func decodeID3Text(major, flags byte, id, data []byte) string {
+// id3Frame decodes one text frame's data (encoding byte, then text) after
+// undoing what its flags say, or returns "" for compressed or encrypted frames.
+func id3Frame(major, flags byte, data []byte) string {
 	switch major {
 	case 3:
 		if flags&0xC0 != 0 { // compressed or encrypted
@@ -165,60 +192,149 @@ func decodeID3Text(major, flags byte, id, data []byte) string {
 			}
 			data = data[1:]
 		}
+		if flags&0x02 != 0 {
+			data = unsynchronise(data)
+		}
 		if flags&0x01 != 0 { // data length indicator
 			if len(data) < 4 {
 				return ""
 			}
 			data = data[4:]
 		}
-		if flags&0x02 != 0 {
-			data = unsynchronise(data)
-		}
 	}
 	if len(data) == 0 {
 		return ""
 	}
-	// Header, one frame, then a frame header's worth of zero padding: the
-	// library counts the tag header against the tag's size, so without the
-	// padding a short frame would not be read.
-	hdrLen := 10
-	if major == 2 {
-		hdrLen = 6
-	}
-	frame := hdrLen + len(data)
-	buf := make([]byte, 0, id3HeaderLen+frame+id3HeaderLen)
-	buf = append(buf, 'I', 'D', '3', major, 0, 0)
-	buf = appendSynchsafe(buf, frame+id3HeaderLen)
-	buf = append(buf, id...)
-	switch major {
-	case 2:
-		buf = append(buf, byte(len(data)>>16), byte(len(data)>>8), byte(len(data)))
-	case 3:
-		buf = binary.BigEndian.AppendUint32(buf, uint32(len(data)))
+	return id3String(data[0], data[1:])
+}
+
+// id3String decodes ID3v2 text in encoding enc (0 ISO-8859-1, 1 UTF-16
+// with a byte-order mark, 2 UTF-16BE, 3 UTF-8). A frame may hold several
+// values separated by NULs (ID3v2.4); they are joined as "Uno / Dos".
+func id3String(enc byte, b []byte) string {
+	var values []string
+	switch enc {
+	case 0, 3:
+		for v := range bytes.SplitSeq(b, []byte{0}) {
+			if enc == 0 {
+				values = append(values, latin1(v))
+			} else {
+				values = append(values, string(v))
+			}
+		}
+	case 1, 2:
+		var u []uint16
+		for i := 0; i+1 < len(b); i += 2 {
+			u = append(u, uint16(b[i])<<8|uint16(b[i+1]))
+		}
+		for v := range splitUTF16(u) {
+			little := false
+			if len(v) > 0 && enc == 1 && (v[0] == 0xFFFE || v[0] == 0xFEFF) {
+				little = v[0] == 0xFFFE
+				v = v[1:]
+			}
+			if little {
+				for i := range v {
+					v[i] = v[i]>>8 | v[i]<<8
+				}
+			}
+			values = append(values, string(utf16.Decode(v)))
+		}
 	default:
-		buf = appendSynchsafe(buf, len(data))
-	}
-	if major > 2 {
-		buf = append(buf, 0, 0)
-	}
-	buf = append(buf, data...)
-	buf = append(buf, make([]byte, id3HeaderLen)...)
-	m, err := tag.ReadID3v2Tags(bytes.NewReader(buf))
-	if err != nil {
 		return ""
 	}
-	text, _ := m.Raw()[string(id)].(string)
-	return text
+	for len(values) > 0 && strings.TrimSpace(values[len(values)-1]) == "" {
+		values = values[:len(values)-1]
+	}
+	return strings.Join(values, " / ")
+}
+
+// splitUTF16 yields the NUL-separated runs of u.
+func splitUTF16(u []uint16) func(func([]uint16) bool) {
+	return func(yield func([]uint16) bool) {
+		for len(u) > 0 {
+			i := 0
+			for i < len(u) && u[i] != 0 {
+				i++
+			}
+			if !yield(u[:i]) || i == len(u) {
+				return
+			}
+			u = u[i+1:]
+		}
+	}
+}
+
+// latin1 decodes ISO-8859-1.
+func latin1(b []byte) string {
+	if utf8.Valid(b) && !bytes.ContainsFunc(b, func(r rune) bool { return r >= 0x80 }) {
+		return string(b)
+	}
+	r := make([]rune, len(b))
+	for i, c := range b {
+		r[i] = rune(c)
+	}
+	return string(r)
+}
+
+// tailTitle returns the title of an APEv2 tag or an ID3v1 tag at the end of
+// the file (APE first: it holds UTF-8 and longer titles), and the bytes those
+// tags take, which are not audio. It reads the last bytes once, and an APE
+// tag's items when they are not among them.
+func tailTitle(s *source, audioStart int64) (title string, tail int64) {
+	const v1Len, apeFooter = 128, 32
+	n := min(s.size-audioStart, v1Len+apeFooter)
+	b := s.bytes(s.size-n, n)
+	if int64(len(b)) != n {
+		return "", 0
+	}
+	end := int64(len(b)) // the end of the APE tag, if any, in b
+	var v1 string
+	if len(b) >= v1Len && string(b[len(b)-v1Len:len(b)-v1Len+3]) == "TAG" {
+		v1 = latin1(bytes.TrimRight(b[len(b)-v1Len+3:len(b)-v1Len+33], "\x00 "))
+		end -= v1Len
+		tail = v1Len
+	}
+	if end < apeFooter || string(b[end-apeFooter:end-apeFooter+8]) != "APETAGEX" {
+		return v1, tail
+	}
+	f := b[end-apeFooter : end]
+	size := int64(binary.LittleEndian.Uint32(f[12:])) // items and footer
+	count := binary.LittleEndian.Uint32(f[16:])
+	flags := binary.LittleEndian.Uint32(f[20:])
+	tagEnd := s.size - tail
+	if size < apeFooter || size > tagEnd-audioStart {
+		return v1, tail
+	}
+	tail += size
+	if flags&(1<<31) != 0 && size+apeFooter <= tagEnd-audioStart { // a header precedes the items
+		tail += apeFooter
+	}
+	if size > maxTextFrame {
+		return v1, tail
+	}
+	items := s.bytes(tagEnd-size, size-apeFooter)
+	for range min(count, 64) {
+		if len(items) < 9 {
+			break
+		}
+		vlen := int64(binary.LittleEndian.Uint32(items))
+		k := bytes.IndexByte(items[8:], 0)
+		if k < 0 || vlen > int64(len(items)-8-k-1) {
+			break
+		}
+		key, value := string(items[8:8+k]), items[8+k+1:8+k+1+int(vlen)]
+		if strings.EqualFold(key, "Title") && binary.LittleEndian.Uint32(items[4:])&6 == 0 { // UTF-8 text
+			return strings.ReplaceAll(string(value), "\x00", " / "), tail
+		}
+		items = items[8+k+1+int(vlen):]
+	}
+	return v1, tail
 }
 
 // synchsafe decodes a 28-bit ID3v2 "synchsafe" integer (7 bits a byte).
 func synchsafe(b []byte) int {
 	return int(b[0]&0x7F)<<21 | int(b[1]&0x7F)<<14 | int(b[2]&0x7F)<<7 | int(b[3]&0x7F)
-}
-
-// appendSynchsafe appends n (< 2^28) as a synchsafe integer.
-func appendSynchsafe(b []byte, n int) []byte {
-	return append(b, byte(n>>21)&0x7F, byte(n>>14)&0x7F, byte(n>>7)&0x7F, byte(n)&0x7F)
 }
 
 // unsynchronise undoes ID3v2 unsynchronisation: every 0xFF 0x00 becomes 0xFF.

@@ -90,12 +90,16 @@ func parseMPEG(b []byte) (mpegFrame, bool) {
 
 // frameHeader is what findFrames needs of a decoded frame header (MPEG or ADTS).
 type frameHeader interface {
-	length() int    // bytes, header included
-	stream() uint32 // header bits every frame of one stream shares
+	length() int      // bytes, header included
+	stream() uint32   // header bits every frame of one stream shares
+	sampleCount() int // samples a frame holds
+	nominal() int     // the bit rate the header names (0 for ADTS, which names none)
 }
 
-func (f mpegFrame) length() int    { return f.size }
-func (f mpegFrame) stream() uint32 { return f.key }
+func (f mpegFrame) length() int      { return f.size }
+func (f mpegFrame) stream() uint32   { return f.key }
+func (f mpegFrame) sampleCount() int { return f.samples() }
+func (f mpegFrame) nominal() int     { return f.bitrate }
 
 // findFrames returns the offset and header of the first frame in b, starting
 // within syncWindow of start, that begins a chain of frames (see chain).
@@ -156,61 +160,104 @@ func chain[F frameHeader](b []byte, at, size int64, first F, parse func([]byte) 
 	return true, false
 }
 
-// probeMP3 checks an MP3 file: ID3v2 tags, then Layer III frames.
-func probeMP3(head []byte, size int64) (Info, error) {
-	start, tagHdr, err := skipID3(head, size)
-	if err != nil {
-		return Info{}, err
-	}
-	var info Info
-	if tagHdr != nil {
-		info.Title, info.Language = id3Text(head, *tagHdr)
-		info.Language = language(info.Language)
-	}
-	if start >= int64(len(head)) {
-		// The tags fill the head (big cover art) and size says audio
-		// follows: the frames cannot be checked from here. See the
-		// package documentation.
-		return info, nil
-	}
-	at, f, ok, truncated := findFrames(head, start, size, parseMPEG)
-	if !ok {
-		if truncated {
-			return Info{}, reject("truncated MP3 stream")
-		}
-		return Info{}, reject("not an MP3 stream")
-	}
-	if frames := vbrFrames(head[at:], f); frames > 0 {
-		info.Duration = duration(frames*int64(f.samples()), int64(f.sampleRate))
-	} else {
-		info.Duration = duration((size-at)*8, int64(f.bitrate))
-	}
-	// The bit rate comes from the frames themselves, not from a Xing count
-	// and the file size, which disagree on a cut-off file.
-	info.Bitrate = mpegAverage(head, at, f)
-	if err := checkBitrate(info.Bitrate); err != nil {
-		return Info{}, err
-	}
-	return info, nil
+// frameCount is what walkFrames counted.
+type frameCount struct {
+	frames, samples, bytes int64
+	nominal                int64 // the bit rates the headers name, times their samples
+	vbr                    bool // the frames name more than one bit rate
+	complete               bool // the count reached the end of the stream
 }
 
-// mpegAverage returns the average bit rate of the frames of first's stream
-// in head from at: the frame bit rate for CBR, the mean over the head for VBR.
-func mpegAverage(head []byte, at int64, first mpegFrame) int {
-	var bits, samples int64
-	for pos := at; pos < int64(len(head)); {
-		g, ok := parseMPEG(head[pos:])
-		if !ok || g.key != first.key {
-			break
+// walkFrames counts the frames of first's stream from at (where first
+// begins) to end, reading the file in windows, until a frame that does not
+// follow, the end, or the read bound. With cbrStop it stops at the end of
+// the first window when every frame so far names the same bit rate: the
+// rest of a CBR stream is known from its size.
+func walkFrames[F frameHeader](s *source, at, end int64, first F, parse func([]byte) (F, bool), cbrStop bool) frameCount {
+	var c frameCount
+	for pos := at; pos < end; {
+		w := s.bytes(pos, readAhead)
+		i := 0
+		for {
+			if len(w)-i < maxHeader && pos+int64(i)+int64(len(w)-i) < end {
+				break // the header may run past the window: read on from it
+			}
+			f, ok := parse(w[i:])
+			if !ok || f.stream() != first.stream() || pos+int64(i+f.length()) > end {
+				c.complete = true // the stream ends here (tags, junk, or a cut-off frame)
+				return c
+			}
+			if i+f.length() > len(w) && pos+int64(i+f.length()) <= end {
+				break
+			}
+			c.frames++
+			c.samples += int64(f.sampleCount())
+			c.bytes += int64(f.length())
+			c.nominal += int64(f.nominal()) * int64(f.sampleCount())
+			c.vbr = c.vbr || f.nominal() != first.nominal()
+			i += f.length()
+			if pos+int64(i) == end {
+				c.complete = true
+				return c
+			}
 		}
-		bits += int64(g.bitrate) * int64(g.samples())
-		samples += int64(g.samples())
-		pos += int64(g.size)
+		if i == 0 || cbrStop && !c.vbr {
+			return c // the bound stopped the reads, or CBR
+		}
+		pos += int64(i)
 	}
-	if samples == 0 {
-		return first.bitrate
+	c.complete = true
+	return c
+}
+
+// mpegInfo reads an MP3 stream whose first frame f begins at at and whose
+// audio ends at end (before any tags at the end of the file).
+func mpegInfo(s *source, at, end int64, f mpegFrame, info *Info) error {
+	info.Format, info.Codec, info.SampleRate = FormatMP3, "mp3", f.sampleRate
+	info.Channels = 2
+	if f.mono {
+		info.Channels = 1
 	}
-	return int(bits / samples)
+	audio := end - at
+	if frames := vbrFrames(s.bytes(at, int64(f.size)), f); frames > 0 {
+		// A count the file cannot hold (each frame takes at least the
+		// lowest bit rate's bytes) is a broken or hostile header: ignored.
+		least := int64(f.samples()/8*mpegBitrates[min(1, boolInt(f.lsf))][1]*1000/f.sampleRate) - 1
+		if least > 0 && frames <= audio/least+1 {
+			info.Duration = duration(frames*int64(f.samples()), int64(f.sampleRate))
+			info.Bitrate = rate(audio*8, frames*int64(f.samples()), int64(f.sampleRate))
+			// A CBR stream (LAME's "Info") has the rate its frames name,
+			// whatever a count from a file cut since says.
+			if c := walkFrames(s, at, end, f, parseMPEG, true); !c.vbr {
+				info.Bitrate = f.bitrate
+			}
+			return checkBitrate(info.Bitrate)
+		}
+		info.Warning = "Xing/VBRI frame count larger than the file: ignored"
+	}
+	c := walkFrames(s, at, end, f, parseMPEG, true)
+	if c.samples > 0 {
+		info.Bitrate = int(c.nominal / c.samples)
+	}
+	switch {
+	case !c.vbr:
+		info.Bitrate = f.bitrate
+		info.Duration = duration(audio*8, int64(f.bitrate))
+	case c.complete:
+		info.Duration = duration(c.samples, int64(f.sampleRate))
+	default:
+		// Counted within the bound: the rest at the same bytes a sample.
+		info.Duration = duration(int64(float64(c.samples)/float64(c.bytes)*float64(audio)), int64(f.sampleRate))
+		info.Estimated = true
+	}
+	return checkBitrate(info.Bitrate)
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // vbrFrames returns the frame count of a Xing/Info or VBRI header in the

@@ -13,7 +13,7 @@ func TestProbeMP4(t *testing.T) {
 	t.Parallel()
 	cat := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 	mdat := mp4Box("mdat", make([]byte, 8000)) // 18 kbit/s over 3.5 s
-	moov := mp4Box("moov", mvhd0(1000, 3500), ilstTitle(1, []byte("Título")))
+	moov := mp4Box("moov", mvhd0(1000, 3500), aacTrak(), ilstTitle(1, []byte("Título")))
 	// A large mdat before moov, cut by the end of the head: its size says
 	// 10 MB, the file is 10 MB and a bit, the head has 64 KB.
 	bigMdat := binary.BigEndian.AppendUint32(nil, 10<<20)
@@ -31,20 +31,21 @@ func TestProbeMP4(t *testing.T) {
 		{"M4A with title", "a.m4a", cat(ftyp("M4A ", "M4A ", "mp42", "isom"), moov, mdat), 0, probeResult{Title: "Título", Duration: 3500 * time.Millisecond}},
 		{"mdat before moov", "a.m4a", cat(ftyp("M4A "), mdat, moov), 0, probeResult{Title: "Título", Duration: 3500 * time.Millisecond}},
 		{"moov beyond head", "a.mp4", cat(ftyp("isom", "iso2", "mp41"), bigMdat), 10<<20 + 500, probeResult{}},
-		{"mvhd version 1", "a.m4a", cat(ftyp("mp42"), mp4Box("moov", mvhd1(48000, 48000*3)), mdat), 0, probeResult{Duration: 3 * time.Second}},
-		{"mvhd unknown duration", "a.m4a", cat(ftyp("mp42"), mp4Box("moov", mvhd0(1000, 0xFFFFFFFF)), mdat), 0, probeResult{}},
-		{"mvhd zero timescale", "a.m4a", cat(ftyp("mp42"), mp4Box("moov", mvhd0(0, 1000)), mdat), 0, probeResult{}},
+		{"mvhd version 1", "a.m4a", cat(ftyp("mp42"), mp4Box("moov", mvhd1(48000, 48000*3), aacTrak()), mdat), 0, probeResult{Duration: 3 * time.Second}},
+		{"mvhd unknown duration", "a.m4a", cat(ftyp("mp42"), mp4Box("moov", mvhd0(1000, 0xFFFFFFFF), aacTrak()), mdat), 0, probeResult{}},
+		{"mvhd zero timescale", "a.m4a", cat(ftyp("mp42"), mp4Box("moov", mvhd0(0, 1000), aacTrak()), mdat), 0, probeResult{}},
 		{"compatible brand only", "a.mp4", cat(ftyp("abcd", "wxyz", "mp42"), moov), 0, probeResult{Title: "Título", Duration: 3500 * time.Millisecond}},
 		{"audiobook", "a.m4a", cat(ftyp("M4B "), moov), 0, probeResult{Title: "Título", Duration: 3500 * time.Millisecond}},
-		{"QuickTime-style meta", "a.m4a", cat(ftyp("M4A "), mp4Box("moov", mvhd0(1, 7), qtMeta)), 0, probeResult{Title: "QuickTime", Duration: 7 * time.Second}},
+		{"QuickTime-style meta", "a.m4a", cat(ftyp("M4A "), mp4Box("moov", mvhd0(1, 7), aacTrak(), qtMeta)), 0, probeResult{Title: "QuickTime", Duration: 7 * time.Second}},
 		{"64-bit box size", "a.m4a", cat(ftyp("M4A "), largesize, moov), 0, probeResult{Title: "Título", Duration: 3500 * time.Millisecond}},
 		{"mdat to end of file", "a.m4a", cat(ftyp("M4A "), moov, []byte{0, 0, 0, 0}, []byte("mdat"), make([]byte, 8000)), 0, probeResult{Title: "Título", Duration: 3500 * time.Millisecond}},
-		{"non-text title", "a.m4a", cat(ftyp("M4A "), mp4Box("moov", mvhd0(1000, 1000), ilstTitle(21, []byte{7})), mdat), 0, probeResult{Duration: time.Second}},
-		{"JPEG title", "a.m4a", cat(ftyp("M4A "), mp4Box("moov", mvhd0(1000, 1000), ilstTitle(13, []byte{0xFF, 0xD8})), mdat), 0, probeResult{Duration: time.Second}},
+		{"non-text title", "a.m4a", cat(ftyp("M4A "), mp4Box("moov", mvhd0(1000, 1000), aacTrak(), ilstTitle(21, []byte{7})), mdat), 0, probeResult{Duration: time.Second}},
+		{"JPEG title", "a.m4a", cat(ftyp("M4A "), mp4Box("moov", mvhd0(1000, 1000), aacTrak(), ilstTitle(13, []byte{0xFF, 0xD8})), mdat), 0, probeResult{Duration: time.Second}},
 		{"8 kbit/s", "a.m4a", cat(ftyp("M4A "), moov, mp4Box("mdat", make([]byte, 3500))), 0, probeResult{Reason: "8 kbps: Alexa plays 16–384 kbps"}},
-		{"15.9 kbit/s", "a.m4a", cat(ftyp("M4A "), mp4Box("moov", mvhd0(1000, 3000)), mp4Box("mdat", make([]byte, 5950))), 0, probeResult{Reason: "15.9 kbps: Alexa plays 16–384 kbps"}},
-		{"QuickTime movie", "a.mp4", cat(ftyp("qt  ", "qt  "), moov), 0, probeResult{Reason: `unsupported MP4 brand "qt  "`}},
-		{"binary brand", "a.mp4", cat(ftyp("\x00\x01\xfe\xff"), moov), 0, probeResult{Reason: `unsupported MP4 brand "\x00\x01\xfe\xff"`}},
+		{"15.9 kbit/s", "a.m4a", cat(ftyp("M4A "), mp4Box("moov", mvhd0(1000, 3000), aacTrak()), mp4Box("mdat", make([]byte, 5950))), 0, probeResult{Reason: "15.9 kbps: Alexa plays 16–384 kbps"}},
+				// The sample description decides, not the brand.
+		{"QuickTime brand", "a.m4a", cat(ftyp("qt  ", "qt  "), moov), 0, probeResult{Title: "Título", Duration: 3500 * time.Millisecond}},
+		{"binary brand", "a.mp4", cat(ftyp("\x00\x01\xfe\xff"), moov), 0, probeResult{Title: "Título", Duration: 3500 * time.Millisecond}},
 		{"FairPlay", "a.m4a", cat(ftyp("M4P ", "M4P ", "mp42", "isom"), moov), 0, probeResult{Reason: "DRM-protected audio"}},
 		{"Audible", "a.m4a", cat(ftyp("aax ", "aax ", "M4B ", "mp42"), moov), 0, probeResult{Reason: "DRM-protected audio"}},
 		{"no ftyp", "a.m4a", cat(moov, mdat), 0, probeResult{Reason: "not an MP4 file"}},
@@ -98,7 +99,7 @@ func TestProbeADTS(t *testing.T) {
 		{"reserved sample rate", adts(13, 2, 371, 5), 0, probeResult{Reason: "not an ADTS AAC stream"}},
 		{"frame shorter than header", adts(4, 2, 7, 5), 0, probeResult{Reason: "not an ADTS AAC stream"}},
 		{"channel change", cat(adts(4, 2, 371, 1), adts(4, 1, 371, 1), adts(4, 2, 371, 1)), 0, probeResult{Reason: "not an ADTS AAC stream"}},
-		{"MP3 frames", frames(mpeg1Mono, mpeg1MonoLen, 3), 0, probeResult{Reason: "not an ADTS AAC stream"}},
+		{"MP3 frames: the content decides", frames(mpeg1Mono, mpeg1MonoLen, 3), 0, probeResult{Duration: 3 * mpeg1MonoLen * 8 * time.Second / 128000}},
 		{"text", []byte("plain text in an .aac file"), 0, probeResult{Reason: "not an ADTS AAC stream"}},
 		{"ID3 only", id3v2(3, 0, 0), 0, probeResult{Reason: "ID3 tag with no audio"}},
 	}

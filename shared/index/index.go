@@ -172,36 +172,61 @@ func (ix *Indexer) observe(ctx context.Context, m *manifest.Manifest, keys []str
 	return changes, failed
 }
 
-// probe reads the head of an object and decides whether it is playable.
+// probe reads what audio.ProbeReader asks for of an object (its head, and
+// where the file keeps its header or frames elsewhere, a few more ranges:
+// at most audio.MaxRead bytes in audio.MaxRanges GETs) and decides whether
+// it is playable.
 func (ix *Indexer) probe(ctx context.Context, key, etag string, size int64) (manifest.Change, error) {
 	if size == 0 {
 		_, err := audio.Probe(key, nil, 0)
 		return manifest.Reject(manifest.Rejection{Key: key, ETag: etag, Reason: audio.Reason(err)}), nil
 	}
-	out, err := ix.objects.GetObject(ctx, &s3.GetObjectInput{
-		Bucket: &ix.bucket, Key: &key, IfMatch: aws.String(`"` + etag + `"`),
-		Range: aws.String(fmt.Sprintf("bytes=0-%d", audio.HeadSize-1)),
-	})
-	if isNotFound(err) {
+	r := &objectRanges{ctx: ctx, objects: ix.objects, bucket: ix.bucket, key: key, etag: etag}
+	info, err := audio.ProbeReader(key, r, size)
+	switch {
+	case errors.Is(err, audio.ErrNotPlayable):
+		ix.log.InfoContext(ctx, "rejected", "key", key, "reason", audio.Reason(err), "gets", r.gets, "bytes", r.bytes)
+		return manifest.Reject(manifest.Rejection{Key: key, Size: size, ETag: etag, Reason: audio.Reason(err)}), nil
+	case isNotFound(err):
 		return manifest.Remove(key), nil
-	}
-	if isStatus(err, http.StatusPreconditionFailed) {
+	case isStatus(err, http.StatusPreconditionFailed):
 		return manifest.Change{}, fmt.Errorf("read %s: %w", key, errReplaced)
-	}
-	if err != nil {
+	case err != nil:
 		return manifest.Change{}, fmt.Errorf("read %s: %w", key, err)
+	}
+	if info.Warning != "" {
+		ix.log.InfoContext(ctx, "tag ignored", "key", key, "warning", info.Warning)
+	}
+	ix.log.DebugContext(ctx, "probed", "key", key, "format", info.Format, "gets", r.gets, "bytes", r.bytes, "estimated", info.Estimated)
+	return manifest.Upsert(manifest.Entry{Key: key, Size: size, ETag: etag, Title: info.Title, Duration: info.Duration}).WithLanguage(info.Language), nil
+}
+
+// objectRanges reads one object for audio.ProbeReader: each ReadAt is one
+// ranged GET, conditional on the ETag the HEAD saw, so a replaced object is
+// never read half old, half new.
+type objectRanges struct {
+	ctx               context.Context
+	objects           Objects
+	bucket, key, etag string
+	gets              int   // GETs made
+	bytes             int64 // bytes asked for
+}
+
+func (o *objectRanges) ReadAt(p []byte, off int64) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	o.gets++
+	o.bytes += int64(len(p))
+	out, err := o.objects.GetObject(o.ctx, &s3.GetObjectInput{
+		Bucket: &o.bucket, Key: &o.key, IfMatch: aws.String(`"` + o.etag + `"`),
+		Range: aws.String(fmt.Sprintf("bytes=%d-%d", off, off+int64(len(p))-1)),
+	})
+	if err != nil {
+		return 0, err
 	}
 	defer out.Body.Close()
-	head, err := io.ReadAll(io.LimitReader(out.Body, audio.HeadSize))
-	if err != nil {
-		return manifest.Change{}, fmt.Errorf("read %s: %w", key, err)
-	}
-	info, err := audio.Probe(key, head, size)
-	if err != nil {
-		ix.log.InfoContext(ctx, "rejected", "key", key, "reason", audio.Reason(err))
-		return manifest.Reject(manifest.Rejection{Key: key, Size: size, ETag: etag, Reason: audio.Reason(err)}), nil
-	}
-	return manifest.Upsert(manifest.Entry{Key: key, Size: size, ETag: etag, Title: info.Title, Duration: info.Duration}).WithLanguage(info.Language), nil
+	return io.ReadFull(out.Body, p)
 }
 
 // each runs fn(0..n-1) with at most ix.Concurrency at once.
