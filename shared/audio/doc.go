@@ -1,37 +1,47 @@
-// Package audio decides from a file's first bytes whether it is audio Alexa
-// can play, and reads its title and duration.
+// Package audio decides from a file's bytes whether it is audio Alexa can
+// play, and reads its title, language and duration.
 //
-// The indexer fetches only the first HeadSize bytes of each object, so every
-// check here works on a prefix of the file plus its total size:
+// ProbeReader reads the first HeadSize (256 KB) bytes, and then only where
+// the file keeps what decides it elsewhere: at most MaxRead (1 MiB) bytes of
+// an object in all, in at most MaxRanges (8) reads, each at least 64 KB
+// where the file has them (one ranged GET each for the indexer). Probe does
+// the same on a head alone, taking on trust what lies beyond it.
 //
-//   - MP3 (.mp3): optional ID3v2 tags are skipped by their declared size, then
-//     three consecutive MPEG Layer III frame headers must follow, the first
-//     within 32 KB of the tags. Duration comes from a Xing/Info or VBRI header
-//     when the first frame carries one, else from the CBR estimate
-//     (size − offset of the first frame) × 8 / bitrate.
-//   - MP4 (.m4a, .mp4): an ftyp box at offset 0 with an audio-compatible brand;
-//     duration from moov/mvhd and title from moov/udta/meta/ilst/©nam when
-//     those boxes lie within the head (files written with "fast start").
-//   - AAC (.aac): ADTS frames, three in a row, after optional ID3v2 tags;
-//     duration estimated from the frames in the head.
+// The content decides, not the name: a key needs one of the playable
+// extensions (.mp3 .m4a .aac .mp4), and its bytes say what it is.
 //
-// MP3 and ADTS AAC whose bit rate, averaged over the frames in the head, is
-// outside the 16–384 kbps Alexa plays are rejected with a reason naming the
-// rate ("8 kbps: Alexa plays 16–384 kbps"). For MP4 the rate is the mdat
-// boxes' size over the mvhd duration, when the head shows both; that counts
-// every track, so a video track could only raise it: MP4 is rejected below
-// 16 kbps only.
+//   - MP4 (an ftyp box first): the first audio track's sample description
+//     (moov/trak/mdia/minf/stbl/stsd) must be mp4a with an AAC object type
+//     (LC, HE-AAC v1 or v2, from the esds AudioSpecificConfig) at 22.05, 44.1
+//     or 48 kHz. Any other codec is refused by name ("ALAC: Alexa plays AAC in
+//     MP4"), and so is a video with no audio track. moov is read wherever it
+//     is: when it follows mdat, the top-level box headers lead to it. The
+//     bit rate is the esds average, else btrt's, else the track's sample
+//     sizes (stsz) over its duration; for fragmented files the fragments'
+//     samples (moof/traf/trun) or sidx. The duration is mvhd's (what plays,
+//     after edit lists), else mdhd's, mehd's, sidx's, or the fragments'
+//     counted, extrapolated by size past MaxRead (Info.Estimated).
+//   - MP3: optional ID3v2 tags (skipped by their declared size, read where
+//     they end however large), optional zero padding, then three consecutive
+//     MPEG Layer III frame headers within 32 KB. Duration from a Xing/Info or
+//     VBRI count the file can hold (a count larger than the lowest bit rate
+//     allows is ignored), else for CBR (size − first frame) × 8 / bit rate,
+//     else, for VBR, the frames counted within MaxRead (extrapolated past it).
+//   - AAC in ADTS: the same tags and padding, then ADTS frames; duration
+//     counted from the frames (extrapolated past MaxRead).
 //
-// An ID3v2 tag larger than the head (big cover art) cannot be seen past, so the
-// frames behind it are not checked: such a file is accepted, with no duration,
-// as long as its size says audio follows the tag. Rejecting it would drop real
-// files; accepting it risks a PlaybackFailed for a file that ends in garbage,
-// which the skill handles by moving on.
+// WAV (MP3 inside a RIFF file too: players parse it as WAV), Ogg, FLAC, MP2,
+// free-format MP3 and playlists (PlaylistReason: jokebox plays files from its
+// bucket) are refused with a reason that says what the file is and what
+// Alexa plays. Every format must be 16–384 kbps ("8 kbps: Alexa plays
+// 16–384 kbps").
 //
-// Titles are located and bounds-checked by this package, then decoded by
-// github.com/dhowden/tag from a small copy of the one ID3 frame or MP4 box
-// that holds them, so that no size claimed inside the file makes that library
-// allocate more than the bytes present, nor meet a non-text title it cannot
-// type-assert. Nothing here panics or allocates in proportion to a size read
-// from the file; FuzzProbe checks both.
+// Titles: ID3v2 TIT2 (multi-value frames joined "Uno / Dos"; v2.3 and v2.4
+// unsynchronisation undone), MP4 ©nam, else an APEv2 or ID3v1 title at the
+// end of the file. Language: ID3v2 TLAN checked against ISO 639-2 and 639-1
+// (iso639.txt); a code that is neither, or a language with no two-letter
+// code, leaves the file unmarked, and Info.Warning says so for the log.
+//
+// Nothing here panics or allocates in proportion to a size read from the
+// file rather than to the bytes read; FuzzProbe checks both.
 package audio
