@@ -2,11 +2,14 @@ package audio
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime/metrics"
+	"slices"
 	"testing"
 	"unicode/utf8"
 )
@@ -39,6 +42,14 @@ func FuzzProbe(f *testing.F) {
 		for k := range fuzzKeys {
 			f.Add(uint8(k), head, uint32(len(b)-len(head)))
 		}
+		// The first and last KB, for ProbeReader's reads beyond the head
+		// (a moov at the end, fragments, an ID3v1 or APE tag).
+		if len(b) > 4<<10 {
+			ends := append(slices.Clip(b[:1<<10]), b[len(b)-1<<10:]...)
+			for k := range fuzzKeys {
+				f.Add(uint8(k|splitLayout), ends, uint32(len(b)-len(ends)))
+			}
+		}
 	}
 	three := frames(mpeg1Mono, mpeg1MonoLen, 3)
 	moov := mp4Box("moov", mvhd0(1000, 3500), ilstTitle(1, []byte("Título")))
@@ -56,6 +67,9 @@ func FuzzProbe(f *testing.F) {
 		{1, bytes.Join([][]byte{ftyp("isom"), mp4Box("moov", mvhd1(48000, 1<<40), mp4Box("meta", mp4Box("hdlr", make([]byte, 25)), mp4Box("ilst")))}, nil), 1000},
 		{2, adts(4, 2, 371, 3), 0},
 		{2, append(id3v2(3, 0, -1, frame23("TIT2", 0, utf8Text("AAC"))), adts(3, 1, 300, 3)...), 5000},
+		// ftyp and an mdat that runs to a moov at the end of a 1 MB file.
+		{1 | splitLayout, moovAtEnd(mp4Box("moov", mvhd0(1000, 60000), trak("soun", 44100, 0, audioEntry("mp4a", 44100, 2, esds(0x40, 64000, asc(2, 4, 2, 0)))), ilstTitle(1, []byte("End"))), 1<<20), 1<<20 - 2*2000},
+		{1, bytes.Join([][]byte{ftyp("iso5"), mp4Box("moov", mvhd0(1000, 0), aacTrak(), mp4Box("mvex", mp4Box("trex", make([]byte, 24))))}, nil), 1 << 20},
 	} {
 		f.Add(seed.key, seed.b, seed.extra)
 	}
@@ -63,6 +77,10 @@ func FuzzProbe(f *testing.F) {
 	f.Fuzz(func(t *testing.T, key uint8, head []byte, extra uint32) {
 		name := fuzzKeys[int(key)%len(fuzzKeys)]
 		size := int64(len(head)) + int64(extra)
+		if key&splitLayout != 0 {
+			fuzzReader(t, name, head, size)
+			return
+		}
 		var (
 			info Info
 			err  error
@@ -102,6 +120,86 @@ func FuzzProbe(f *testing.F) {
 			}
 		}
 	})
+}
+
+// splitLayout in FuzzProbe's selector makes the input a file for
+// ProbeReader: its first half at the start, its second half at the end, and
+// zeros between.
+const splitLayout = 4
+
+// fuzzReader checks ProbeReader on the file split lays out: it reads at most
+// MaxRead bytes in MaxRanges reads, allocates in proportion to them, not to
+// sizes in the bytes, and decides as Probe's contract says.
+func fuzzReader(t *testing.T, name string, data []byte, size int64) {
+	r := &splitReader{first: data[:len(data)/2], last: data[len(data)/2:], size: size}
+	var (
+		info Info
+		err  error
+	)
+	n := allocated(func() { info, err = ProbeReader(name, r, size) })
+	if limit := 8*uint64(len(data)) + 2*uint64(r.bytes) + 64<<10; n > limit {
+		t.Errorf("ProbeReader(%s, size %d) allocated %d bytes reading %d; want at most %d", name, size, n, r.bytes, limit)
+	}
+	if r.bytes > MaxRead || r.reads > MaxRanges {
+		t.Errorf("ProbeReader(%s, size %d) read %d bytes in %d reads; want at most %d in %d", name, size, r.bytes, r.reads, MaxRead, MaxRanges)
+	}
+	switch {
+	case size == 0 && Reason(err) != "zero-byte file":
+		t.Errorf("ProbeReader of an empty file: %v", err)
+	case err != nil:
+		if !errors.Is(err, ErrNotPlayable) {
+			t.Errorf("ProbeReader error %v does not wrap ErrNotPlayable", err)
+		}
+		if r := Reason(err); r == "" || len(r) > 128 || !utf8.ValidString(r) {
+			t.Errorf("Reason %q: want short valid text", r)
+		}
+		if info != (Info{}) {
+			t.Errorf("ProbeReader returned %+v with error %v", info, err)
+		}
+	case !utf8.ValidString(info.Title) || len(info.Title) > maxTitle || info.Duration < 0:
+		t.Errorf("ProbeReader accepted with title %q, duration %v", info.Title, info.Duration)
+	}
+}
+
+// splitReader reads a file of size bytes: first at its start, last at its
+// end, zeros between (where they overlap, first wins). It counts its reads.
+type splitReader struct {
+	first, last []byte
+	size        int64
+	bytes       int64
+	reads       int
+}
+
+func (r *splitReader) ReadAt(p []byte, off int64) (int, error) {
+	r.reads++
+	r.bytes += int64(len(p))
+	if off < 0 || off >= r.size {
+		return 0, io.EOF
+	}
+	n := min(int64(len(p)), r.size-off)
+	clear(p[:n])
+	lastAt := r.size - int64(len(r.last))
+	if o := max(off, lastAt); o < off+n {
+		copy(p[o-off:n], r.last[o-lastAt:])
+	}
+	if off < int64(len(r.first)) {
+		copy(p[:n], r.first[off:])
+	}
+	if n < int64(len(p)) {
+		return int(n), io.EOF
+	}
+	return int(n), nil
+}
+
+// moovAtEnd returns the input for a splitLayout file of size bytes (size
+// at least 2×len(moov)): ftyp, an mdat up to moov, moov at the end.
+func moovAtEnd(moov []byte, size int64) []byte {
+	first := ftyp("M4A ", "mp42")
+	first = binary.BigEndian.AppendUint32(first, uint32(size-int64(len(moov))-int64(len(first))))
+	first = append(first, "mdat"...)
+	first = append(first, make([]byte, 2000-len(first))...)
+	last := append(make([]byte, 2000-len(moov)), moov...)
+	return append(first, last...)
 }
 
 // fuzzSeedHead is how many leading bytes of each file in testdata/audio

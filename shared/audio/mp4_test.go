@@ -116,3 +116,23 @@ func TestProbeADTS(t *testing.T) {
 		})
 	}
 }
+
+// TestProbeReaderMP4Layouts: ProbeReader reads the moov box at the end of
+// a file, and the fragments of a fragmented one, with few ranges.
+func TestProbeReaderMP4Layouts(t *testing.T) {
+	t.Parallel()
+	entry := audioEntry("mp4a", 44100, 2, esds(0x40, 64000, asc(2, 4, 2, 0)))
+	moov := mp4Box("moov", mvhd0(1000, 60000), trak("soun", 44100, 0, entry), ilstTitle(1, []byte("End")))
+	data := moovAtEnd(moov, 1<<20)
+	r := &splitReader{first: data[:len(data)/2], last: data[len(data)/2:], size: 1 << 20}
+	info, err := ProbeReader("end.m4a", r, r.size)
+	if err != nil || info.Title != "End" || info.Duration != time.Minute || info.Bitrate != 64000 || info.Codec != "aac" {
+		t.Errorf("ProbeReader(moov at the end of 1 MB) = %+v, %v; want End, 1m0s, 64 kbps AAC", info, err)
+	}
+	if r.reads != 2 {
+		t.Errorf("ProbeReader(moov at the end) made %d reads; want 2 (the head, the tail)", r.reads)
+	}
+	if info, err := Probe("end.m4a", data[:len(data)/2], 1<<20); err != nil || info != (Info{}) {
+		t.Errorf("Probe(head only, moov beyond it) = %+v, %v; want accepted on trust, nothing known", info, err)
+	}
+}
