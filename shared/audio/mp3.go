@@ -164,8 +164,8 @@ func chain[F frameHeader](b []byte, at, size int64, first F, parse func([]byte) 
 type frameCount struct {
 	frames, samples, bytes int64
 	nominal                int64 // the bit rates the headers name, times their samples
-	vbr                    bool // the frames name more than one bit rate
-	complete               bool // the count reached the end of the stream
+	vbr                    bool  // the frames name more than one bit rate
+	complete               bool  // the count reached the end of the stream
 }
 
 // walkFrames counts the frames of first's stream from at (where first

@@ -43,7 +43,7 @@ func TestProbeMP4(t *testing.T) {
 		{"JPEG title", "a.m4a", cat(ftyp("M4A "), mp4Box("moov", mvhd0(1000, 1000), aacTrak(), ilstTitle(13, []byte{0xFF, 0xD8})), mdat), 0, probeResult{Duration: time.Second}},
 		{"8 kbit/s", "a.m4a", cat(ftyp("M4A "), moov, mp4Box("mdat", make([]byte, 3500))), 0, probeResult{Reason: "8 kbps: Alexa plays 16–384 kbps"}},
 		{"15.9 kbit/s", "a.m4a", cat(ftyp("M4A "), mp4Box("moov", mvhd0(1000, 3000), aacTrak()), mp4Box("mdat", make([]byte, 5950))), 0, probeResult{Reason: "15.9 kbps: Alexa plays 16–384 kbps"}},
-				// The sample description decides, not the brand.
+		// The sample description decides, not the brand.
 		{"QuickTime brand", "a.m4a", cat(ftyp("qt  ", "qt  "), moov), 0, probeResult{Title: "Título", Duration: 3500 * time.Millisecond}},
 		{"binary brand", "a.mp4", cat(ftyp("\x00\x01\xfe\xff"), moov), 0, probeResult{Title: "Título", Duration: 3500 * time.Millisecond}},
 		{"FairPlay", "a.m4a", cat(ftyp("M4P ", "M4P ", "mp42", "isom"), moov), 0, probeResult{Reason: "DRM-protected audio"}},
