@@ -305,8 +305,10 @@ func printIndexed(w io.Writer, verb string, m *manifest.Manifest) {
 			return
 		}
 	} else {
+		sorted := slices.Clone(m.Folders())
+		slices.SortStableFunc(sorted, func(a, b manifest.Playlist) int { return devstack.ComparePlaylists(a.Name, b.Name) })
 		var folders []string
-		for _, p := range m.Folders() {
+		for _, p := range sorted {
 			folders = append(folders, fmt.Sprintf("%s %d", p.Name, len(p.Order)))
 		}
 		fmt.Fprintf(w, "  %-9s manifest v%d: %d files in %d playlists", verb, m.Version, len(m.Entries), len(folders))

@@ -220,3 +220,17 @@ func TestDevKeyClash(t *testing.T) {
 		t.Errorf("want one upload and one file indexed:\n%s", out)
 	}
 }
+
+// TestPrintIndexedPeopleOrder: the terminal lists playlists as people sort
+// them, not in byte order (which put "Zorros" and "Árboles" around "animales").
+func TestPrintIndexedPeopleOrder(t *testing.T) {
+	t.Parallel()
+	m := &manifest.Manifest{Version: 1, Entries: make([]manifest.Entry, 4), Playlists: []manifest.Playlist{
+		{Order: []uint32{0, 1, 2, 3}}, {Name: "Zorros", Order: []uint32{0}}, {Name: "animales", Order: []uint32{1}}, {Name: "chistes", Order: []uint32{2}}, {Name: "Árboles", Order: []uint32{3}},
+	}}
+	var out bytes.Buffer
+	printIndexed(&out, "indexed", m)
+	if want := "(animales 1, Árboles 1, chistes 1, Zorros 1)"; !strings.Contains(out.String(), want) {
+		t.Errorf("printIndexed wrote\n%q\nwant %q", out.String(), want)
+	}
+}

@@ -2,6 +2,7 @@ package devstack
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"embed"
 	"encoding/json"
@@ -11,10 +12,12 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/jokebox/jokebox/shared/manifest"
 	"github.com/jokebox/jokebox/shared/server"
+	"github.com/jokebox/jokebox/shared/spoken"
 )
 
 // Invoker is the skill: a raw Alexa request in, a raw response out. Errors
@@ -30,7 +33,7 @@ type Info struct {
 	Bucket    string     `json:"bucket,omitempty"` // where the audio is
 	Version   int64      `json:"version"`          // manifest version
 	Entries   int        `json:"entries"`          // playable files
-	Playlists []Playlist `json:"playlists"`        // the library first, then folders
+	Playlists []Playlist `json:"playlists"`        // the library first, then folders in ComparePlaylists order
 	Rejected  []Rejected `json:"rejected"`         // files that are not playable
 	Error     string     `json:"error,omitempty"`  // why the manifest could not be read
 }
@@ -58,10 +61,26 @@ func InfoFromManifest(skillID, bucket string, m *manifest.Manifest) Info {
 	for _, p := range m.Playlists {
 		info.Playlists = append(info.Playlists, Playlist{Name: p.Name, Count: len(p.Order)})
 	}
+	slices.SortStableFunc(info.Playlists, func(a, b Playlist) int { return ComparePlaylists(a.Name, b.Name) })
 	for _, r := range m.Rejected {
 		info.Rejected = append(info.Rejected, Rejected{Key: r.Key, Reason: r.Reason})
 	}
 	return info
+}
+
+// ComparePlaylists orders playlist names as people sort them: case and
+// accents ignored ("Animales", "árboles", "Chistes", "cuentos"), the library
+// ("") first; names equal but for those compare by case, then bytes, so the
+// order is total.
+func ComparePlaylists(a, b string) int {
+	if a == "" || b == "" {
+		return cmp.Compare(a, b)
+	}
+	return cmp.Or(
+		strings.Compare(spoken.Plain(a), spoken.Plain(b)),
+		strings.Compare(strings.ToLower(a), strings.ToLower(b)),
+		strings.Compare(a, b),
+	)
 }
 
 // InfoFunc reports what is indexed now.

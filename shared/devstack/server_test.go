@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -260,5 +261,25 @@ func TestContentSecurityPolicy(t *testing.T) {
 	want := "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; media-src 'self' http://127.0.0.1:8080; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 	if got != want {
 		t.Errorf("ContentSecurityPolicy = %q; want %q", got, want)
+	}
+}
+
+// TestComparePlaylists: case and accents are ignored, the library is first,
+// and names that differ only in them still have one order.
+func TestComparePlaylists(t *testing.T) {
+	t.Parallel()
+	got := []string{"Zorros", "chistes", "", "Árboles", "animales", "Chistes", "cuentos de miedo", "Cuentos", "ñandúes", "Nubes", "arboles"}
+	slices.SortFunc(got, ComparePlaylists)
+	want := []string{"", "animales", "arboles", "Árboles", "Chistes", "chistes", "Cuentos", "cuentos de miedo", "ñandúes", "Nubes", "Zorros"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("sorted (-want +got):\n%s", diff)
+	}
+	info := InfoFromManifest("id", "b", &manifest.Manifest{Playlists: []manifest.Playlist{{}, {Name: "Zorros"}, {Name: "animales"}, {Name: "Árboles"}}})
+	var names []string
+	for _, p := range info.Playlists {
+		names = append(names, p.Name)
+	}
+	if diff := cmp.Diff([]string{"", "animales", "Árboles", "Zorros"}, names); diff != "" {
+		t.Errorf("InfoFromManifest playlists (-want +got):\n%s", diff)
 	}
 }

@@ -54,7 +54,8 @@
       follow: "show automatic events in the panes", logHint: "Click a request or response to show it above.",
       empty: "empty", open_: "open", closed: "closed", noBody: "(empty body)",
       kindOut: "request", kindIn: "response", kindAudio: "player", kindError: "error",
-      placeholder: "Say something: “play animals”, “pause”, “next”, “tell me a joke”…",
+      placeholder: "Say something: {play}“pause”, “next”, “tell me a joke”…", playExample: "“play {name}”, ",
+      rejectedTitle: "Not played",
     },
     es: {
       subtitle: "simulador de dispositivo", locale: "Idioma", screen: "Pantalla", speak: "Voz",
@@ -70,9 +71,52 @@
       follow: "mostrar los eventos automáticos arriba", logHint: "Pulsa una petición o respuesta para verla arriba.",
       empty: "vacía", open_: "abierta", closed: "cerrada", noBody: "(cuerpo vacío)",
       kindOut: "petición", kindIn: "respuesta", kindAudio: "reproductor", kindError: "error",
-      placeholder: "Di algo: “pon animales”, “pausa”, “siguiente”, “cuéntame un chiste”…",
+      placeholder: "Di algo: {play}“pausa”, “siguiente”, “cuéntame un chiste”…", playExample: "“pon {name}”, ",
+      rejectedTitle: "No se reproducen",
     },
   };
+
+  // reasons are the Spanish words for the reasons the indexer and the
+  // syncer give (in English) for the files they do not play; a reason not
+  // here is shown as it came.
+  const reasons = {
+    es: [
+      [/^zero-byte file$/, "archivo vacío"],
+      [/^unsupported file type$/, "tipo de archivo no admitido"],
+      [/^truncated ADTS AAC stream$/, "flujo AAC (ADTS) cortado"],
+      [/^not an ADTS AAC stream$/, "no es un flujo AAC (ADTS)"],
+      [/^truncated ID3 tag$/, "etiqueta ID3 cortada"],
+      [/^malformed ID3 tag$/, "etiqueta ID3 mal formada"],
+      [/^ID3 tag runs past end of file$/, "la etiqueta ID3 pasa del final del archivo"],
+      [/^ID3 tag with no audio$/, "etiqueta ID3 sin audio"],
+      [/^truncated MP3 stream$/, "flujo MP3 cortado"],
+      [/^not an MP3 stream$/, "no es un flujo MP3"],
+      [/^not an MP4 file$/, "no es un archivo MP4"],
+      [/^malformed MP4 ftyp box$/, "caja ftyp de MP4 mal formada"],
+      [/^DRM-protected audio$/, "audio protegido con DRM"],
+      [/^unsupported MP4 brand (.+)$/, "marca de MP4 no admitida: $1"],
+      [/^truncated MP4 file$/, "archivo MP4 cortado"],
+      [/^malformed MP4 box$/, "caja de MP4 mal formada"],
+      [/^MP4 file without a moov box$/, "archivo MP4 sin caja moov"],
+      [/^([\d.]+) kbps: Alexa plays (\d+)–(\d+) kbps$/, "$1 kbps: Alexa reproduce de $2 a $3 kbps"],
+      [/^same key (".*") as (.+)$/, "la misma clave $1 que $2"],
+    ],
+  };
+  // reason is a file's reason in the locale's language.
+  function reason(text) {
+    for (const [re, words] of reasons[lang()] || []) {
+      if (re.test(text)) return text.replace(re, words);
+    }
+    return text;
+  }
+  // spokenName is how a folder is said ("Cuentos_de-Miedo" → "cuentos de miedo"), as shared/spoken.Form.
+  const spokenName = (name) => name.toLowerCase().replace(/[^\p{L}\p{N}']+/gu, " ").trim();
+  // placeholder suggests a real playlist, the first one, or none when there is none.
+  function placeholder() {
+    const first = state.playlists[0];
+    const play = first ? t("playExample").replace("{name}", spokenName(first.name)) : "";
+    $("utterance").placeholder = t("placeholder").replace("{play}", play);
+  }
   const lang = () => (locale().startsWith("es") ? "es" : "en");
   const t = (key) => words[lang()][key] ?? words.en[key] ?? key;
 
@@ -82,7 +126,7 @@
     document.querySelectorAll("[data-i18n]").forEach((e) => { e.textContent = t(e.dataset.i18n); });
     document.querySelectorAll("[data-i18n-aria]").forEach((e) => { e.setAttribute("aria-label", t(e.dataset.i18nAria)); });
     document.querySelectorAll("[data-i18n-title]").forEach((e) => { e.title = t(e.dataset.i18nTitle); });
-    $("utterance").placeholder = t("placeholder");
+    placeholder();
   }
 
   function persistent(key, make) {
@@ -663,7 +707,9 @@
     try {
       state.info = await (await fetch("/api/info")).json();
       if (state.info.skillId) state.skillId = state.info.skillId;
-      state.playlists = (state.info.playlists || []).filter((p) => p.name);
+      // As people sort them: case and accents ignored (the server sorts so too).
+      const order = new Intl.Collator(lang(), { sensitivity: "base", numeric: true });
+      state.playlists = (state.info.playlists || []).filter((p) => p.name).sort((a, b) => order.compare(a.name, b.name));
     } catch (e) {
       state.info = null;
     }
@@ -692,8 +738,24 @@
     lib.append(b(String(info.entries || 0)), " " + t("files") + " · ", b(String(folders.length)), " " + t("playlists"));
     if ((info.rejected || []).length) lib.append(" · ", b(String(info.rejected.length)), " " + t("rejected"));
     lib.append(" · v" + (info.version || 0));
-    lib.title = (info.rejected || []).map((r) => `${r.key}: ${r.reason}`).join("\n") || t("libraryTitle");
     if (info.error) lib.append(" · " + info.error);
+    placeholder();
+    showRejected([...(info.rejected || []), ...(info.skipped || [])]);
+  }
+
+  // showRejected lists the files that are not played, each with its
+  // reason in the locale's language.
+  function showRejected(files) {
+    const list = $("rejectedList");
+    list.textContent = "";
+    for (const f of files) {
+      const li = document.createElement("li");
+      const key = document.createElement("code");
+      key.textContent = f.key;
+      li.append(key, " — " + reason(f.reason || ""));
+      list.append(li);
+    }
+    $("rejected").hidden = files.length === 0;
   }
 
   // ---- start -----------------------------------------------------------------
