@@ -90,10 +90,10 @@ func runRelease(ctx context.Context, c *cli, cmd *command, o *releaseOptions) er
 	if *skillID == "" {
 		missing = append(missing, "JOKEBOX_SKILL_ID (or --skill-id)")
 	}
-	var creds smapi.Credentials
+	var ask smapiConfig
 	var credErr error
 	if needSkill && !*dryRun {
-		creds, credErr = smapi.CredentialsFromEnv(c.getenv)
+		ask, credErr = loadSMAPIConfig(c.getenv)
 	}
 	if err := configError(missing, credErr); err != nil {
 		return err
@@ -113,7 +113,7 @@ func runRelease(ctx context.Context, c *cli, cmd *command, o *releaseOptions) er
 		}
 		r.Lambda = lambda.NewFromConfig(awsCfg)
 		if needSkill {
-			r.Skill = newSMAPIClient(c, creds)
+			r.Skill = newSMAPIClient(c, ask)
 		}
 	}
 	switch action {

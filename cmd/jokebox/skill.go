@@ -93,7 +93,7 @@ func runSkillDeployModel(ctx context.Context, c *cli, dir, stage, locale string)
 		return err
 	}
 	skillID := cfg.SkillID
-	creds, credErr := smapi.CredentialsFromEnv(c.getenv)
+	ask, credErr := loadSMAPIConfig(c.getenv)
 	var missing []string
 	if skillID == "" {
 		missing = append(missing, "JOKEBOX_SKILL_ID")
@@ -119,7 +119,7 @@ func runSkillDeployModel(ctx context.Context, c *cli, dir, stage, locale string)
 	if err != nil {
 		return err
 	}
-	client := newSMAPIClient(c, creds)
+	client := newSMAPIClient(c, ask)
 	for _, l := range locales {
 		b := bodies[l]
 		fmt.Fprintf(c.stdout, "%s: uploading interaction model to %s\n", l, stage)
@@ -139,20 +139,11 @@ func runSkillDeployModel(ctx context.Context, c *cli, dir, stage, locale string)
 	return nil
 }
 
-// newSMAPIClient builds an SMAPI client logging to the command's stderr.
-func newSMAPIClient(c *cli, creds smapi.Credentials) *smapi.Client {
-	log := c.logger()
-	return &smapi.Client{
-		Tokens: &smapi.TokenSource{Credentials: creds, Logger: log},
-		Logger: log,
-	}
-}
-
 // configError names every missing variable in one error: names, plus those
-// credErr (from smapi.CredentialsFromEnv) lists. It returns credErr itself
-// if that is another kind of error, and nil if nothing is missing.
+// credErr (from loadSMAPIConfig) lists. It returns credErr itself if that
+// is another kind of error, and nil if nothing is missing.
 func configError(names []string, credErr error) error {
-	var me *smapi.MissingEnvError
+	var me *missingCredentialsError
 	switch {
 	case errors.As(credErr, &me):
 		names = append(names, me.Names...)

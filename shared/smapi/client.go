@@ -445,26 +445,7 @@ func (c *Client) PutManifest(ctx context.Context, skillID, stage string, manifes
 	if _, err := c.do(ctx, http.MethodPut, skillPath(skillID, "stages", stage, "manifest"), manifest); err != nil {
 		return err
 	}
-	what := "smapi manifest update of " + skillID
-	return c.poll(ctx, what, c.pollTimeout(), func(ctx context.Context) (bool, error) {
-		st, err := c.Status(ctx, skillID, "manifest")
-		if err != nil {
-			return false, err
-		}
-		if st.Manifest == nil {
-			return false, fmt.Errorf("smapi manifest status of %s: no manifest in the answer", skillID)
-		}
-		switch lur := st.Manifest.LastUpdateRequest; lur.Status {
-		case StatusSucceeded:
-			return true, nil
-		case StatusFailed:
-			return false, fmt.Errorf("%s failed: %s", what, joinErrors(lur.Errors))
-		case StatusInProgress:
-			return false, nil
-		default:
-			return false, unknownStatus(what, lur.Status, resourceStatuses...)
-		}
-	})
+	return c.WaitManifest(ctx, skillID, nil)
 }
 
 // PutInteractionModel uploads a locale's interaction model. model is the

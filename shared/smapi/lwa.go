@@ -18,17 +18,6 @@ import (
 // DefaultTokenURL is Login with Amazon's token endpoint.
 const DefaultTokenURL = "https://api.amazon.com/auth/o2/token"
 
-// Environment variables read by CredentialsFromEnv. EnvClientID and
-// EnvRefreshToken are the ask CLI's names; for the client secret the ask CLI
-// reads EnvClientConfirmation, and EnvClientSecret is jokebox's own name.
-// Either works.
-const (
-	EnvClientID           = "ASK_LWA_CLIENT_ID"
-	EnvClientSecret       = "ASK_LWA_CLIENT_SECRET"
-	EnvClientConfirmation = "ASK_LWA_CLIENT_CONFIRMATION"
-	EnvRefreshToken       = "ASK_REFRESH_TOKEN"
-)
-
 const redacted = "[redacted]"
 
 // Credentials are a Login with Amazon security profile's client ID and
@@ -38,43 +27,6 @@ type Credentials struct {
 	ClientID     string
 	ClientSecret string
 	RefreshToken string
-}
-
-// CredentialsFromEnv reads the credentials from the environment, naming
-// every missing variable in a single error. The client secret is read from
-// EnvClientSecret or, as the ask CLI names it, EnvClientConfirmation; two
-// different values are an error.
-func CredentialsFromEnv(getenv func(string) string) (Credentials, error) {
-	c := Credentials{
-		ClientID:     getenv(EnvClientID),
-		ClientSecret: getenv(EnvClientSecret),
-		RefreshToken: getenv(EnvRefreshToken),
-	}
-	switch confirmation := getenv(EnvClientConfirmation); {
-	case c.ClientSecret == "":
-		c.ClientSecret = confirmation
-	case confirmation != "" && confirmation != c.ClientSecret:
-		return Credentials{}, fmt.Errorf("%s and %s are both set, to different values: set one", EnvClientSecret, EnvClientConfirmation)
-	}
-	var missing []string
-	for _, v := range [][2]string{{EnvClientID, c.ClientID}, {EnvClientSecret + " (or " + EnvClientConfirmation + ")", c.ClientSecret}, {EnvRefreshToken, c.RefreshToken}} {
-		if v[1] == "" {
-			missing = append(missing, v[0])
-		}
-	}
-	if len(missing) > 0 {
-		return Credentials{}, &MissingEnvError{Names: missing}
-	}
-	return c, nil
-}
-
-// MissingEnvError names the environment variables that are missing.
-type MissingEnvError struct {
-	Names []string
-}
-
-func (e *MissingEnvError) Error() string {
-	return "missing environment variables: " + strings.Join(e.Names, ", ")
 }
 
 // String shows the client ID only.

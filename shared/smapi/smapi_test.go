@@ -35,7 +35,7 @@ type call struct {
 // LWA's token endpoint. Handlers for API paths are set per test; the token
 // endpoint issues "tok-1", "tok-2", ... and checks the form. Every API
 // request and every answer a handler gives is checked against Amazon's
-// published model (testdata/ask-smapi-model.json): an operation it lists,
+// published model (smapitest/ask-smapi-model.json): an operation it lists,
 // a documented status code, headers and field names.
 type fakeSMAPI struct {
 	t   *testing.T
@@ -94,7 +94,7 @@ func (f *fakeSMAPI) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		h(rec, r, string(b))
 	}
-	for _, p := range model.check(r, b, rec.Code, rec.Header(), rec.Body.Bytes()) {
+	for _, p := range model.Check(r, b, rec.Code, rec.Header(), rec.Body.Bytes()) {
 		f.t.Errorf("fake SMAPI answers outside the model: %s", p)
 	}
 	for k, v := range rec.Header() {
@@ -897,27 +897,6 @@ func TestSecretsStayOut(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), clientID) {
 		t.Errorf("log lacks the (public) client ID: %s", logs.String())
-	}
-}
-
-func TestCredentialsFromEnv(t *testing.T) {
-	_, err := CredentialsFromEnv(func(string) string { return "" })
-	if err == nil || !strings.Contains(err.Error(), "ASK_LWA_CLIENT_ID, ASK_LWA_CLIENT_SECRET (or ASK_LWA_CLIENT_CONFIRMATION), ASK_REFRESH_TOKEN") {
-		t.Errorf("CredentialsFromEnv(empty) = %v; want all three names", err)
-	}
-	for _, env := range []map[string]string{
-		{EnvClientID: "a", EnvClientSecret: "b", EnvRefreshToken: "c"},
-		{EnvClientID: "a", EnvClientConfirmation: "b", EnvRefreshToken: "c"}, // the ask CLI's name
-		{EnvClientID: "a", EnvClientSecret: "b", EnvClientConfirmation: "b", EnvRefreshToken: "c"},
-	} {
-		c, err := CredentialsFromEnv(func(k string) string { return env[k] })
-		if err != nil || c != (Credentials{"a", "b", "c"}) {
-			t.Errorf("CredentialsFromEnv(%v) = %v, %v", env, c, err)
-		}
-	}
-	env := map[string]string{EnvClientID: "a", EnvClientSecret: "b", EnvClientConfirmation: "other", EnvRefreshToken: "c"}
-	if _, err := CredentialsFromEnv(func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "different values") || strings.Contains(err.Error(), "other") {
-		t.Errorf("CredentialsFromEnv with two different secrets = %v; want an error naming both variables, not their values", err)
 	}
 }
 
