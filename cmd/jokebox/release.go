@@ -37,6 +37,9 @@ type releaseOptions struct {
 func releaseActionCommand(action, summary, example string) *command {
 	cmd := &command{name: action, summary: summary, example: example,
 		env: []config.Var{config.EnvSkillFunction, config.EnvSkillID, config.EnvEndpoint, config.EnvRegion, config.EnvDebug}}
+	if action == "release" { // only a release reaches SMAPI
+		cmd.env = append(cmd.env, smapiEnv()...)
+	}
 	o := &releaseOptions{action: action, submit: new(bool), manual: new(bool), dir: new(string)}
 	o.dryRun = dryRunFlag(&cmd.flags)
 	o.function = functionFlag(&cmd.flags)

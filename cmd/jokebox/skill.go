@@ -76,7 +76,7 @@ func skillDeployModelCommand() *command {
 	cmd := &command{name: "deploy-model",
 		summary: "build the interaction models from the bucket's folders, upload them and wait for their builds",
 		example: "jokebox skill deploy-model --locale es-ES",
-		env:     storeEnv(config.EnvSkillID)}
+		env:     storeEnv(append([]config.Var{config.EnvSkillID}, smapiEnv()...)...)}
 	dir := dirFlag(&cmd.flags, "skill package `DIR`")
 	stage := cmd.flags.String("stage", smapi.StageDevelopment, "skill `STAGE`")
 	locale := cmd.flags.String("locale", "", "deploy only this `LOCALE` (default: every locale of skill.json)")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/jokebox/jokebox/shared/config"
@@ -12,6 +13,15 @@ import (
 type smapiConfig struct {
 	ask   config.ASK
 	creds smapi.Credentials
+}
+
+// smapiEnv is what reaching SMAPI reads: the ASK_* variables but the
+// vendor ID and the consent page's host, which only login and deploy
+// need.
+func smapiEnv() []config.Var {
+	return slices.DeleteFunc(config.ASKVars(), func(v config.Var) bool {
+		return v == config.EnvVendorID || v == config.EnvLWAAuthorizeHost
+	})
 }
 
 // missingCredentialsError names the credential variables that are unset.

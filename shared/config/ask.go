@@ -9,26 +9,32 @@ import (
 )
 
 // The ask CLI's variables, which jokebox reads under the same names: the
-// Login with Amazon client and refresh token, the vendor, and the servers.
-// For the client secret the ask CLI reads EnvLWAClientConfirmation;
-// EnvLWAClientSecret is jokebox's own name. Either works.
-const (
-	EnvLWAClientID           = "ASK_LWA_CLIENT_ID"
-	EnvLWAClientSecret       = "ASK_LWA_CLIENT_SECRET"
-	EnvLWAClientConfirmation = "ASK_LWA_CLIENT_CONFIRMATION"
-	EnvRefreshToken          = "ASK_REFRESH_TOKEN"
-	EnvVendorID              = "ASK_VENDOR_ID"
-	// EnvSMAPIURL is SMAPI's base URL (default https://api.amazonalexa.com);
-	// the request paths (/v1/...) are appended to it.
-	EnvSMAPIURL = "ASK_SMAPI_SERVER_BASE_URL"
-	// EnvLWATokenHost is Login with Amazon's token host (default
-	// https://api.amazon.com); the path LWATokenPath is appended, as the
-	// ask CLI does.
-	EnvLWATokenHost = "ASK_LWA_TOKEN_HOST"
-	// EnvLWAAuthorizeHost is Login with Amazon's consent host (default
-	// https://www.amazon.com); the path LWAAuthorizePath is appended.
-	EnvLWAAuthorizeHost = "ASK_LWA_AUTHORIZE_HOST"
+// Login with Amazon client and refresh token, the vendor, and the servers
+// (for tests and emulators, as AWS_ENDPOINT_URL is for AWS). For the client
+// secret the ask CLI reads EnvLWAClientConfirmation; EnvLWAClientSecret is
+// jokebox's own name. Either works.
+var (
+	EnvLWAClientID           = Var{"ASK_LWA_CLIENT_ID", "Login with Amazon security profile's client ID"}
+	EnvLWAClientSecret       = Var{"ASK_LWA_CLIENT_SECRET", "its client secret"}
+	EnvLWAClientConfirmation = Var{"ASK_LWA_CLIENT_CONFIRMATION", "the ask CLI's name for ASK_LWA_CLIENT_SECRET"}
+	EnvRefreshToken          = Var{"ASK_REFRESH_TOKEN", "LWA refresh token with the SMAPI scopes"}
+	EnvVendorID              = Var{"ASK_VENDOR_ID", "Alexa developer vendor ID"}
+	// EnvSMAPIURL is SMAPI's base URL; the request paths (/v1/...) are
+	// appended to it.
+	EnvSMAPIURL = Var{"ASK_SMAPI_SERVER_BASE_URL", "SMAPI base URL, for tests and emulators (default https://api.amazonalexa.com)"}
+	// EnvLWATokenHost is Login with Amazon's token host; the path
+	// LWATokenPath is appended, as the ask CLI does.
+	EnvLWATokenHost = Var{"ASK_LWA_TOKEN_HOST", "LWA token host, for tests (default https://api.amazon.com)"}
+	// EnvLWAAuthorizeHost is Login with Amazon's consent host; the path
+	// LWAAuthorizePath is appended.
+	EnvLWAAuthorizeHost = Var{"ASK_LWA_AUTHORIZE_HOST", "LWA consent page host, for tests (default https://www.amazon.com)"}
 )
+
+// ASKVars is every ASK_* variable, in the order above.
+func ASKVars() []Var {
+	return []Var{EnvLWAClientID, EnvLWAClientSecret, EnvLWAClientConfirmation, EnvRefreshToken, EnvVendorID,
+		EnvSMAPIURL, EnvLWATokenHost, EnvLWAAuthorizeHost}
+}
 
 // The paths the ask CLI appends to the Login with Amazon hosts.
 const (
@@ -77,17 +83,17 @@ func (a ASK) GoString() string { return "config.ASK" + a.String() }
 // loopback host), is, with every problem named at once.
 func LoadASK(getenv func(string) string) (ASK, error) {
 	a := ASK{
-		ClientID:     strings.TrimSpace(getenv(EnvLWAClientID)),
-		ClientSecret: getenv(EnvLWAClientSecret),
-		RefreshToken: getenv(EnvRefreshToken),
-		VendorID:     strings.TrimSpace(getenv(EnvVendorID)),
+		ClientID:     strings.TrimSpace(getenv(EnvLWAClientID.Name)),
+		ClientSecret: getenv(EnvLWAClientSecret.Name),
+		RefreshToken: getenv(EnvRefreshToken.Name),
+		VendorID:     strings.TrimSpace(getenv(EnvVendorID.Name)),
 	}
 	var bad []string
-	switch confirmation := getenv(EnvLWAClientConfirmation); {
+	switch confirmation := getenv(EnvLWAClientConfirmation.Name); {
 	case a.ClientSecret == "":
 		a.ClientSecret = confirmation
 	case confirmation != "" && confirmation != a.ClientSecret:
-		bad = append(bad, fmt.Sprintf("%s and %s are both set, to different values: set one", EnvLWAClientSecret, EnvLWAClientConfirmation))
+		bad = append(bad, fmt.Sprintf("%s and %s are both set, to different values: set one", EnvLWAClientSecret.Name, EnvLWAClientConfirmation.Name))
 	}
 	server := func(name string, hostOnly bool, path string) string {
 		v := strings.TrimSpace(getenv(name))
@@ -101,9 +107,9 @@ func LoadASK(getenv func(string) string) (ASK, error) {
 		}
 		return u + path
 	}
-	a.SMAPIURL = server(EnvSMAPIURL, false, "")
-	a.TokenURL = server(EnvLWATokenHost, true, LWATokenPath)
-	a.AuthorizeURL = server(EnvLWAAuthorizeHost, true, LWAAuthorizePath)
+	a.SMAPIURL = server(EnvSMAPIURL.Name, false, "")
+	a.TokenURL = server(EnvLWATokenHost.Name, true, LWATokenPath)
+	a.AuthorizeURL = server(EnvLWAAuthorizeHost.Name, true, LWAAuthorizePath)
 	if len(bad) > 0 {
 		return a, errors.New("configuration: " + strings.Join(bad, "; "))
 	}
@@ -121,9 +127,9 @@ func (a ASK) HasCredentials() bool {
 func (a ASK) MissingCredentials() []string {
 	var missing []string
 	for _, v := range [][2]string{
-		{EnvLWAClientID, a.ClientID},
-		{EnvLWAClientSecret + " (or " + EnvLWAClientConfirmation + ")", a.ClientSecret},
-		{EnvRefreshToken, a.RefreshToken},
+		{EnvLWAClientID.Name, a.ClientID},
+		{EnvLWAClientSecret.Name + " (or " + EnvLWAClientConfirmation.Name + ")", a.ClientSecret},
+		{EnvRefreshToken.Name, a.RefreshToken},
 	} {
 		if v[1] == "" {
 			missing = append(missing, v[0])

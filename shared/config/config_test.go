@@ -168,7 +168,8 @@ func FuzzLoad(f *testing.F) {
 	})
 }
 
-// TestVarsNameEveryVariable: every variable Load reads is in the table
+// TestVarsNameEveryVariable: every variable Load and LoadASK read is in
+// the tables (Vars, ASKVars)
 // (the welcome line's per-language forms under JOKEBOX_WELCOME), and every
 // entry of the table is read, so `jokebox CMD -h` cannot list a variable
 // that does nothing nor miss one.
@@ -178,8 +179,11 @@ func TestVarsNameEveryVariable(t *testing.T) {
 	if _, err := Load(func(k string) string { read[k] = true; return "" }, 0); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := LoadASK(func(k string) string { read[k] = true; return "" }); err != nil {
+		t.Fatal(err)
+	}
 	table := map[string]bool{}
-	for _, v := range Vars() {
+	for _, v := range append(Vars(), ASKVars()...) {
 		if v.Name == "" || v.Meaning == "" {
 			t.Errorf("table entry %+v lacks a name or a meaning", v)
 		}

@@ -33,6 +33,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jokebox/jokebox/shared/config"
 )
 
 // Defaults of a new Server: its one security profile, its account and the
@@ -157,13 +159,13 @@ func New(t testing.TB) *Server {
 // every scope.
 func (s *Server) Env() map[string]string {
 	return map[string]string{
-		"ASK_SMAPI_SERVER_BASE_URL": s.SMAPIURL,
-		"ASK_LWA_TOKEN_HOST":        s.LWAURL,
-		"ASK_LWA_AUTHORIZE_HOST":    s.LWAURL,
-		"ASK_LWA_CLIENT_ID":         ClientID,
-		"ASK_LWA_CLIENT_SECRET":     ClientSecret,
-		"ASK_REFRESH_TOKEN":         s.RefreshToken(ScopeSkills, ScopeModels, ScopeSkillsTest),
-		"ASK_VENDOR_ID":             VendorID,
+		config.EnvSMAPIURL.Name:         s.SMAPIURL,
+		config.EnvLWATokenHost.Name:     s.LWAURL,
+		config.EnvLWAAuthorizeHost.Name: s.LWAURL,
+		config.EnvLWAClientID.Name:      ClientID,
+		config.EnvLWAClientSecret.Name:  ClientSecret,
+		config.EnvRefreshToken.Name:     s.RefreshToken(ScopeSkills, ScopeModels, ScopeSkillsTest),
+		config.EnvVendorID.Name:         VendorID,
 	}
 }
 
