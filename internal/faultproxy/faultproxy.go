@@ -32,13 +32,16 @@ const (
 	Pass     Mode = iota // forward to the emulator
 	Error500             // answer 500 InternalError
 	Error503             // answer 503 SlowDown / ServiceUnavailable
-	Throttle             // answer 400 ThrottlingException (SQS, SSM) or 503 SlowDown (S3)
+	Throttle             // answer 400 ThrottlingException (SQS, SSM, DynamoDB) or 503 SlowDown (S3)
 	Down                 // close the connection, as if the emulator were stopped
 	// Lost forwards the request to the emulator, which carries it out,
 	// then closes the connection without its answer: a response lost on
 	// the way back, after which a client cannot know whether its write
 	// happened, and its SDK sends the same request again.
 	Lost
+	// Slow holds the request for the proxy's delay (SetDelay, 1 s by
+	// default) or until the client gives up, then forwards it.
+	Slow
 )
 
 // Proxy is a running proxy.
@@ -52,6 +55,8 @@ type Proxy struct {
 	mode   Mode
 	match  func(*http.Request) bool
 	counts Counts
+
+	delay time.Duration // of Slow; 0 is a second
 
 	passed, faulted atomic.Int64
 	sent            atomic.Int64
@@ -92,6 +97,23 @@ func Start(target string) (*Proxy, error) {
 				return
 			}
 			p.faulted.Add(1)
+			if mode == Slow {
+				p.mu.Lock()
+				d := p.delay
+				p.mu.Unlock()
+				if d <= 0 {
+					d = time.Second
+				}
+				t := time.NewTimer(d)
+				defer t.Stop()
+				select {
+				case <-t.C:
+				case <-r.Context().Done():
+					return
+				}
+				rp.ServeHTTP(&countingWriter{ResponseWriter: w, n: &p.sent}, r)
+				return
+			}
 			if mode == Lost {
 				rp.ServeHTTP(httptest.NewRecorder(), r)
 				mode = Down
@@ -114,6 +136,13 @@ func (p *Proxy) Set(m Mode) { p.SetFor(m, nil) }
 func (p *Proxy) SetFor(m Mode, match func(*http.Request) bool) {
 	p.mu.Lock()
 	p.mode, p.match = m, match
+	p.mu.Unlock()
+}
+
+// SetDelay sets how long Slow holds a request.
+func (p *Proxy) SetDelay(d time.Duration) {
+	p.mu.Lock()
+	p.delay = d
 	p.mu.Unlock()
 }
 
@@ -241,6 +270,11 @@ func IsSSM(r *http.Request) bool {
 // IsSQS reports an SQS request (JSON protocol).
 func IsSQS(r *http.Request) bool {
 	return strings.HasPrefix(r.Header.Get("X-Amz-Target"), "AmazonSQS.")
+}
+
+// IsDynamoDB reports a DynamoDB request (JSON protocol).
+func IsDynamoDB(r *http.Request) bool {
+	return strings.HasPrefix(r.Header.Get("X-Amz-Target"), "DynamoDB_")
 }
 
 // IsS3 reports an S3 request.

@@ -21,6 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -203,8 +205,13 @@ func AtomicWrites(c aws.HTTPClient) aws.HTTPClient { return atomicWrites{c} }
 
 type atomicWrites struct{ next aws.HTTPClient }
 
+// DynamoDB's conditional PutItem is atomic per item; moto's is not either:
+// Table.put_item (moto/dynamodb/models/table.py lines 668-692) reads the
+// current item, evaluates the condition and stores the new item with no
+// lock, so every PutItem goes one at a time too.
 func (a atomicWrites) Do(r *http.Request) (*http.Response, error) {
-	if r.Method == http.MethodPut && (r.Header.Get("If-None-Match") != "" || r.Header.Get("If-Match") != "") {
+	if (r.Method == http.MethodPut && (r.Header.Get("If-None-Match") != "" || r.Header.Get("If-Match") != "")) ||
+		r.Header.Get("X-Amz-Target") == "DynamoDB_20120810.PutItem" {
 		conditionalWrites.Lock()
 		defer conditionalWrites.Unlock()
 	}
@@ -249,6 +256,25 @@ func S3(cfg aws.Config) *s3.Client {
 		o.UsePathStyle = true
 		o.DisableLogOutputChecksumValidationSkipped = true
 	})
+}
+
+// DynamoDB returns a DynamoDB client for the emulator.
+func DynamoDB(cfg aws.Config) *dynamodb.Client { return dynamodb.NewFromConfig(cfg) }
+
+// ListenersTable creates the listeners table as serverless.yml declares it
+// (partition key "listener", a string; on demand) and returns its name.
+func ListenersTable(tb testing.TB, db *dynamodb.Client, name string) string {
+	tb.Helper()
+	_, err := db.CreateTable(context.Background(), &dynamodb.CreateTableInput{
+		TableName:            aws.String(name),
+		BillingMode:          dbtypes.BillingModePayPerRequest,
+		AttributeDefinitions: []dbtypes.AttributeDefinition{{AttributeName: aws.String("listener"), AttributeType: dbtypes.ScalarAttributeTypeS}},
+		KeySchema:            []dbtypes.KeySchemaElement{{AttributeName: aws.String("listener"), KeyType: dbtypes.KeyTypeHash}},
+	})
+	if err != nil {
+		tb.Fatalf("create table %s: %v", name, err)
+	}
+	return name
 }
 
 // NotifyingBucket creates bucket and queue and configures the bucket to

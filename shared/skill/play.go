@@ -18,6 +18,11 @@ type request struct {
 	ctx context.Context
 	h   *Handler
 	say *Phrases
+
+	// The listener's remembered place, read at most once (recall), and
+	// whether the current cursor came from it rather than a token.
+	recalled, placeOK, fromPlace bool
+	place                        Token
 }
 
 // cursor is a place in a playlist of a manifest. pos -1 is "before the
@@ -80,6 +85,11 @@ func (r *request) locate(m *manifest.Manifest, raw string) (c cursor, ok bool) {
 	if !ok {
 		return cursor{}, false
 	}
+	return r.locateToken(m, t)
+}
+
+// locateToken is locate for a parsed token (or a remembered place).
+func (r *request) locateToken(m *manifest.Manifest, t Token) (c cursor, ok bool) {
 	x := r.h.index.of(m)
 	pl, ok := x.playlist(t.Playlist)
 	if !ok || len(pl.Order) == 0 {
@@ -98,9 +108,22 @@ func (r *request) locate(m *manifest.Manifest, raw string) (c cursor, ok bool) {
 	return c, true
 }
 
-// current is where the device is, from context.AudioPlayer.
+// current is where the device is, from context.AudioPlayer. When the
+// device holds no token of ours (another skill played last, or it never
+// played jokebox), it is where the listener was, if the skill remembers
+// listeners (recall). A token of ours, even one whose playlist is gone,
+// means no listener call.
 func (r *request) current(m *manifest.Manifest) (cursor, bool) {
-	return r.locate(m, r.Player().Token)
+	if t, ours := ParseToken(r.Player().Token); ours {
+		return r.locateToken(m, t)
+	}
+	t, ok := r.recall()
+	if !ok {
+		return cursor{}, false
+	}
+	c, ok := r.locateToken(m, t)
+	r.fromPlace = ok
+	return c, ok
 }
 
 // playNext plays the entry after the device's current one in playlist name
@@ -159,7 +182,9 @@ func (r *request) resume() (*alexa.Response, error) {
 		return r.playNextIn(m, m.Library(), "", true)
 	}
 	offset := time.Duration(r.Player().OffsetInMilliseconds) * time.Millisecond
-	if c.pos < 0 { // the entry is gone: go on with the next one
+	// The entry is gone, or the place is a remembered one (the device's
+	// offset is another skill's): go on with the next one.
+	if c.pos < 0 || r.fromPlace {
 		c, offset = r.advance(c, 1), 0
 	}
 	return r.play(c, alexa.ReplaceAll, "", offset, false, "")

@@ -52,6 +52,18 @@ type Config struct {
 	// Playlists is the owner's overrides file: spoken names and synonyms
 	// of folders, and the language of each folder's audio. nil is none.
 	Playlists *spoken.Overrides
+	// Listeners, when set, remembers each listener's place across skills
+	// and devices: written on PlaybackStarted, read on a launch or intent
+	// whose device holds no jokebox token, deleted on SkillDisabled. nil
+	// keeps no listener state: the token alone says where a device is.
+	Listeners Listeners
+	// ListenerReadTimeout bounds the one read on the user's path; zero is
+	// DefaultListenerReadTimeout. Past it the request plays as without
+	// listeners.
+	ListenerReadTimeout time.Duration
+	// ListenerWriteTimeout bounds a write or delete; zero is
+	// DefaultListenerWriteTimeout.
+	ListenerWriteTimeout time.Duration
 }
 
 // The intent and slot names of the interaction model.
@@ -97,6 +109,12 @@ func New(src ManifestSource, sign Signer, cfg Config, log *slog.Logger) (*Handle
 	now := cfg.Now
 	if now == nil {
 		now = time.Now
+	}
+	if cfg.ListenerReadTimeout <= 0 {
+		cfg.ListenerReadTimeout = DefaultListenerReadTimeout
+	}
+	if cfg.ListenerWriteTimeout <= 0 {
+		cfg.ListenerWriteTimeout = DefaultListenerWriteTimeout
 	}
 	return &Handler{
 		lib:  &library{src: src, ttl: cfg.ManifestTTL, wait: cfg.WaitForRefresh, now: now, log: log},
@@ -176,7 +194,13 @@ func (h *Handler) Handle(ctx context.Context, req *alexa.Request) (*alexa.Respon
 		}
 		h.log.ErrorContext(ctx, "alexa reported an exception", "type", typ, "causeRequestId", cause)
 		return empty(), nil
-	case alexa.PlaybackStarted, alexa.PlaybackFinished, alexa.PlaybackStopped, alexa.SessionEndedRequest:
+	case alexa.SkillDisabled:
+		return r.forget(), nil
+	case alexa.PlaybackStarted:
+		h.log.InfoContext(ctx, "event", "type", string(t), "token", req.Request.Token, "offsetMs", req.Request.OffsetInMilliseconds)
+		r.remember()
+		return empty(), nil
+	case alexa.PlaybackFinished, alexa.PlaybackStopped, alexa.SessionEndedRequest:
 		h.log.InfoContext(ctx, "event", "type", string(t), "token", req.Request.Token, "offsetMs", req.Request.OffsetInMilliseconds, "reason", req.Request.Reason)
 		return empty(), nil
 	default:
