@@ -43,6 +43,7 @@ import (
 	"github.com/jokebox/jokebox/internal/motoserver"
 	"github.com/jokebox/jokebox/shared/audio"
 	"github.com/jokebox/jokebox/shared/index"
+	"github.com/jokebox/jokebox/shared/listeners"
 )
 
 // testSkillID is params.test.skillId in serverless.yml.
@@ -241,6 +242,7 @@ func TestTemplate(t *testing.T) {
 		paramName  = "/jokebox/test/manifest"
 		paramARN   = "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter" + paramName
 		skillARN   = "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:jokebox-test-skill"
+		tableARN   = "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/jokebox-test-listeners"
 	)
 	logARN := func(fn string) []string {
 		return []string{"arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/jokebox-test-" + fn + ":*"}
@@ -361,6 +363,46 @@ func TestTemplate(t *testing.T) {
 		}
 	})
 
+	t.Run("listeners table", func(t *testing.T) {
+		// One table: on demand, encrypted, point-in-time recovery (the
+		// Security Hub FSBP controls DynamoDB.1 and DynamoDB.2 hold: no
+		// provisioned capacity to scale, recovery on), a TTL attribute,
+		// partition key the string "listener" and nothing else.
+		type tableProps struct {
+			TableName                        string
+			BillingMode                      string
+			AttributeDefinitions             []struct{ AttributeName, AttributeType string }
+			KeySchema                        []struct{ AttributeName, KeyType string }
+			SSESpecification                 struct{ SSEEnabled bool }
+			PointInTimeRecoverySpecification struct{ PointInTimeRecoveryEnabled bool }
+			TimeToLiveSpecification          struct {
+				AttributeName string
+				Enabled       bool
+			}
+			ProvisionedThroughput  any
+			GlobalSecondaryIndexes []any
+			LocalSecondaryIndexes  []any
+			StreamSpecification    any
+		}
+		if got := tpl.ofType("AWS::DynamoDB::Table"); !slices.Equal(got, []string{"ListenersTable"}) {
+			t.Fatalf("DynamoDB tables = %v; want [ListenersTable]", got)
+		}
+		p := props[tableProps](t, tpl, "ListenersTable")
+		got := fmt.Sprintf("%s %s attrs=%v keys=%v sse=%t pitr=%t ttl=%s,%t", p.TableName, p.BillingMode, p.AttributeDefinitions, p.KeySchema,
+			p.SSESpecification.SSEEnabled, p.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled,
+			p.TimeToLiveSpecification.AttributeName, p.TimeToLiveSpecification.Enabled)
+		want := fmt.Sprintf("jokebox-test-listeners PAY_PER_REQUEST attrs=[{listener S}] keys=[{listener HASH}] sse=true pitr=true ttl=%s,true", listeners.AttrExpires)
+		if got != want {
+			t.Errorf("ListenersTable = %s; want %s", got, want)
+		}
+		if listeners.AttrListener != "listener" {
+			t.Errorf("the code's partition key is %q; the table's is listener", listeners.AttrListener)
+		}
+		if p.ProvisionedThroughput != nil || p.GlobalSecondaryIndexes != nil || p.LocalSecondaryIndexes != nil || p.StreamSpecification != nil {
+			t.Errorf("ListenersTable has provisioned throughput, indexes or a stream; want none")
+		}
+	})
+
 	t.Run("queues", func(t *testing.T) {
 		type queueProps struct {
 			QueueName         string
@@ -447,6 +489,9 @@ func TestTemplate(t *testing.T) {
 				"logs:PutLogEvents":    logARN("skill"),
 				"s3:GetObject":         skillObjects(bucketARN),
 				"ssm:GetParameter":     {paramARN},
+				"dynamodb:GetItem":     {tableARN},
+				"dynamodb:PutItem":     {tableARN},
+				"dynamodb:DeleteItem":  {tableARN},
 			},
 			"IndexerRole": {
 				"logs:CreateLogStream":        logARN("indexer"),
@@ -550,6 +595,7 @@ func TestTemplate(t *testing.T) {
 		}{
 			{"SkillLambdaFunction", "jokebox-test-skill", "SkillRole", 256, with(map[string]string{
 				"JOKEBOX_SKILL_ID": testSkillID, "JOKEBOX_URL_TTL": "1h", "JOKEBOX_CONTINUOUS": "false", "JOKEBOX_MANIFEST_TTL": "60s",
+				"JOKEBOX_LISTENERS_TABLE": "${ListenersTable}",
 			})},
 			{"IndexerLambdaFunction", "jokebox-test-indexer", "IndexerRole", 512, with(nil)},
 			{"RotatorLambdaFunction", "jokebox-test-rotator", "RotatorRole", 1024, with(map[string]string{
@@ -659,7 +705,7 @@ func TestTemplate(t *testing.T) {
 	})
 
 	t.Run("outputs", func(t *testing.T) {
-		for _, name := range []string{"AudioBucketName", "SkillFunctionArn", "QueueUrl", "DeadLetterQueueUrl", "ParameterName"} {
+		for _, name := range []string{"AudioBucketName", "SkillFunctionArn", "QueueUrl", "DeadLetterQueueUrl", "ParameterName", "ListenersTableName"} {
 			if _, ok := tpl.Outputs[name]; !ok {
 				t.Errorf("template has no output %s", name)
 			}

@@ -44,5 +44,5 @@ func storeEnv(more ...config.Var) []config.Var {
 // skillEnv is what the skill reads, on top of storeEnv, and more.
 func skillEnv(more ...config.Var) []config.Var {
 	return storeEnv(append([]config.Var{config.EnvSkillID, config.EnvURLTTL, config.EnvContinuous,
-		config.EnvManifestTTL, config.EnvWelcome}, more...)...)
+		config.EnvManifestTTL, config.EnvWelcome, config.EnvListenersTable}, more...)...)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/jokebox/jokebox/shared/config"
 	"github.com/jokebox/jokebox/shared/devstack"
 	"github.com/jokebox/jokebox/shared/index"
+	"github.com/jokebox/jokebox/shared/listeners"
 	"github.com/jokebox/jokebox/shared/manifest"
 	"github.com/jokebox/jokebox/shared/store"
 )
@@ -55,7 +56,8 @@ type devOptions struct {
 // devEnv is what dev reads: what the skill reads, but the bucket is
 // --bucket's.
 func devEnv() []config.Var {
-	return slices.DeleteFunc(skillEnv(), func(v config.Var) bool { return v == config.EnvBucket })
+	// dev keeps listeners in memory: no table.
+	return slices.DeleteFunc(skillEnv(), func(v config.Var) bool { return v == config.EnvBucket || v == config.EnvListenersTable })
 }
 
 // runDev runs the whole skill on this machine: an embedded S3 holding the
@@ -109,6 +111,7 @@ func runDev(ctx context.Context, c *cli, cmd *command, o *devOptions) error {
 		appLog = slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 
+	cfg.ListenersTable = "" // dev keeps listeners in memory (below), whatever the environment says
 	// The page's URL; the embedded S3 is behind it (devstack.ObjectsPath).
 	base := "http://" + loopbackAddr(ln.Addr())
 	var (
@@ -128,6 +131,7 @@ func runDev(ctx context.Context, c *cli, cmd *command, o *devOptions) error {
 			return err
 		}
 	}
+	a.Listeners = listeners.NewMemory() // what "another skill played" continues from
 	sk, err := a.Skill()
 	if err != nil {
 		return err

@@ -9,12 +9,14 @@ import (
 	"log/slog"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/jokebox/jokebox/shared/config"
 	"github.com/jokebox/jokebox/shared/index"
+	"github.com/jokebox/jokebox/shared/listeners"
 	"github.com/jokebox/jokebox/shared/skill"
 	"github.com/jokebox/jokebox/shared/spoken"
 	"github.com/jokebox/jokebox/shared/store"
@@ -28,6 +30,10 @@ type App struct {
 	S3     *s3.Client
 	Store  *store.Store
 	Log    *slog.Logger
+	// Listeners is where the skill remembers listeners: the
+	// JOKEBOX_LISTENERS_TABLE table, or nil (none). jokebox dev sets
+	// memory.
+	Listeners skill.Listeners
 }
 
 // FromEnv reads the configuration with getenv, failing with one error that
@@ -56,7 +62,11 @@ func FromAWS(cfg config.Config, awsCfg aws.Config, log *slog.Logger) *App {
 	if cfg.ManifestParam != "" {
 		ssmc = ssm.NewFromConfig(awsCfg)
 	}
-	return &App{Config: cfg, AWS: awsCfg, S3: s3c, Store: store.New(s3c, ssmc, cfg.Bucket, cfg.ManifestParam, log), Log: log}
+	a := &App{Config: cfg, AWS: awsCfg, S3: s3c, Store: store.New(s3c, ssmc, cfg.Bucket, cfg.ManifestParam, log), Log: log}
+	if cfg.ListenersTable != "" {
+		a.Listeners = listeners.NewTable(dynamodb.NewFromConfig(awsCfg), cfg.ListenersTable)
+	}
+	return a
 }
 
 // Indexer returns the indexer.
@@ -78,7 +88,10 @@ func (a *App) Skill(opts ...func(*skill.Config)) (*skill.Handler, error) {
 	}
 	cfg := skill.Config{
 		SkillID: a.Config.SkillID, Continuous: a.Config.Continuous, ManifestTTL: a.Config.ManifestTTL, Welcome: a.Config.Welcome,
-		Playlists: playlists,
+		Playlists: playlists, Listeners: a.Listeners,
+	}
+	if a.Listeners == nil {
+		a.Log.Info("listeners are not remembered (JOKEBOX_LISTENERS_TABLE is not set): a device continues its playlist only while jokebox played last on it")
 	}
 	for _, o := range opts {
 		o(&cfg)

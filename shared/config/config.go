@@ -35,7 +35,10 @@ type Config struct {
 	Endpoint string
 	Region   string // AWS_REGION
 	QueueURL string // JOKEBOX_QUEUE_URL: the queue `jokebox index` polls
-	Debug    bool   // JOKEBOX_DEBUG: debug-level logs in the CLI
+	// ListenersTable is JOKEBOX_LISTENERS_TABLE: the DynamoDB table where
+	// the skill remembers each listener's place; "" remembers none.
+	ListenersTable string
+	Debug          bool // JOKEBOX_DEBUG: debug-level logs in the CLI
 }
 
 // Var is one environment variable jokebox reads: its name and what it
@@ -47,24 +50,25 @@ type Var struct {
 
 // The variables jokebox reads. Commands name these, never the strings.
 var (
-	EnvBucket        = Var{"JOKEBOX_BUCKET", "S3 bucket holding the audio and the manifest"}
-	EnvManifestParam = Var{"JOKEBOX_MANIFEST_PARAM", "SSM parameter holding the manifest pointer (unset: kept in S3)"}
-	EnvSkillFunction = Var{"JOKEBOX_SKILL_FUNCTION", "name or ARN of the skill's Lambda function"}
-	EnvSkillID       = Var{"JOKEBOX_SKILL_ID", "the Alexa skill's ID (amzn1.ask.skill.…); requests for other skills are refused"}
-	EnvQueueURL      = Var{"JOKEBOX_QUEUE_URL", "SQS queue receiving the bucket's notifications"}
-	EnvS3PathStyle   = Var{"JOKEBOX_S3_PATH_STYLE", "true: path-style S3 URLs, for emulators"}
-	EnvURLTTL        = Var{"JOKEBOX_URL_TTL", "lifetime of the audio URLs the skill hands out (default 1h)"}
-	EnvContinuous    = Var{"JOKEBOX_CONTINUOUS", "true: play the next file when one ends"}
-	EnvManifestTTL   = Var{"JOKEBOX_MANIFEST_TTL", "how long the skill caches the manifest (default 60s)"}
-	EnvWelcome       = Var{"JOKEBOX_WELCOME", "welcome line; JOKEBOX_WELCOME_ES or JOKEBOX_WELCOME_ES_MX for one language or locale"}
-	EnvDebug         = Var{"JOKEBOX_DEBUG", "true: debug-level logs"}
-	EnvEndpoint      = Var{"AWS_ENDPOINT_URL", "AWS endpoint, for emulators (unset: AWS)"}
-	EnvRegion        = Var{"AWS_REGION", "AWS region (default: the AWS configuration's, else us-east-1)"}
+	EnvBucket         = Var{"JOKEBOX_BUCKET", "S3 bucket holding the audio and the manifest"}
+	EnvManifestParam  = Var{"JOKEBOX_MANIFEST_PARAM", "SSM parameter holding the manifest pointer (unset: kept in S3)"}
+	EnvSkillFunction  = Var{"JOKEBOX_SKILL_FUNCTION", "name or ARN of the skill's Lambda function"}
+	EnvSkillID        = Var{"JOKEBOX_SKILL_ID", "the Alexa skill's ID (amzn1.ask.skill.…); requests for other skills are refused"}
+	EnvQueueURL       = Var{"JOKEBOX_QUEUE_URL", "SQS queue receiving the bucket's notifications"}
+	EnvListenersTable = Var{"JOKEBOX_LISTENERS_TABLE", "DynamoDB table where the skill remembers each listener's place (unset: none)"}
+	EnvS3PathStyle    = Var{"JOKEBOX_S3_PATH_STYLE", "true: path-style S3 URLs, for emulators"}
+	EnvURLTTL         = Var{"JOKEBOX_URL_TTL", "lifetime of the audio URLs the skill hands out (default 1h)"}
+	EnvContinuous     = Var{"JOKEBOX_CONTINUOUS", "true: play the next file when one ends"}
+	EnvManifestTTL    = Var{"JOKEBOX_MANIFEST_TTL", "how long the skill caches the manifest (default 60s)"}
+	EnvWelcome        = Var{"JOKEBOX_WELCOME", "welcome line; JOKEBOX_WELCOME_ES or JOKEBOX_WELCOME_ES_MX for one language or locale"}
+	EnvDebug          = Var{"JOKEBOX_DEBUG", "true: debug-level logs"}
+	EnvEndpoint       = Var{"AWS_ENDPOINT_URL", "AWS endpoint, for emulators (unset: AWS)"}
+	EnvRegion         = Var{"AWS_REGION", "AWS region (default: the AWS configuration's, else us-east-1)"}
 )
 
 // Vars is every variable of the table, in the order above.
 func Vars() []Var {
-	return []Var{EnvBucket, EnvManifestParam, EnvSkillFunction, EnvSkillID, EnvQueueURL, EnvS3PathStyle,
+	return []Var{EnvBucket, EnvManifestParam, EnvSkillFunction, EnvSkillID, EnvQueueURL, EnvListenersTable, EnvS3PathStyle,
 		EnvURLTTL, EnvContinuous, EnvManifestTTL, EnvWelcome, EnvDebug, EnvEndpoint, EnvRegion}
 }
 
@@ -110,6 +114,7 @@ func LoadOver(base Config, getenv func(string) string, need Requirement) (Config
 	str(EnvSkillFunction.Name, &c.SkillFunction)
 	str(EnvSkillID.Name, &c.SkillID)
 	str(EnvQueueURL.Name, &c.QueueURL)
+	str(EnvListenersTable.Name, &c.ListenersTable)
 	str(EnvEndpoint.Name, &c.Endpoint)
 	str(EnvRegion.Name, &c.Region)
 	c.Welcome = map[string]string{}

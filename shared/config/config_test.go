@@ -58,7 +58,7 @@ func TestLoad(t *testing.T) {
 				"JOKEBOX_BUCKET": "b", "JOKEBOX_MANIFEST_PARAM": "/p", "JOKEBOX_SKILL_FUNCTION": "f", "JOKEBOX_SKILL_ID": "amzn1.ask.skill.x",
 				"JOKEBOX_URL_TTL": "2h", "JOKEBOX_CONTINUOUS": "true", "JOKEBOX_MANIFEST_TTL": "0s", "JOKEBOX_S3_PATH_STYLE": "true",
 				"JOKEBOX_WELCOME": "hola", "JOKEBOX_WELCOME_EN": "hi", "JOKEBOX_WELCOME_ES_MX": "qué onda",
-				"JOKEBOX_QUEUE_URL": "http://q", "JOKEBOX_DEBUG": "1",
+				"JOKEBOX_QUEUE_URL": "http://q", "JOKEBOX_DEBUG": "1", "JOKEBOX_LISTENERS_TABLE": "jokebox-listeners",
 			},
 			need: NeedBucket | NeedSkillFunction,
 			check: func(t *testing.T, c Config) {
@@ -70,6 +70,9 @@ func TestLoad(t *testing.T) {
 				}
 				if c.QueueURL != "http://q" || !c.Debug {
 					t.Errorf("queue URL %q, debug %v; want http://q, true", c.QueueURL, c.Debug)
+				}
+				if c.ListenersTable != "jokebox-listeners" {
+					t.Errorf("listeners table %q; want jokebox-listeners", c.ListenersTable)
 				}
 			},
 		},
