@@ -54,7 +54,20 @@ type Manifest struct {
 	ManifestVersion       string                `json:"manifestVersion"`
 	PublishingInformation PublishingInformation `json:"publishingInformation"`
 	APIs                  APIs                  `json:"apis"`
+	Events                *Events               `json:"events,omitempty"`
 	PrivacyAndCompliance  PrivacyAndCompliance  `json:"privacyAndCompliance"`
+}
+
+// Events subscribes the skill to skill events, sent to their own endpoint
+// (jokebox's is the same function as the custom endpoint).
+type Events struct {
+	Endpoint      Endpoint       `json:"endpoint"`
+	Subscriptions []Subscription `json:"subscriptions"`
+}
+
+// Subscription names one skill event, such as SKILL_DISABLED.
+type Subscription struct {
+	EventName string `json:"eventName"`
 }
 
 // PublishingInformation is what the skill store shows and where the skill

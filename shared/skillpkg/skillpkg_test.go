@@ -225,6 +225,21 @@ func TestValidateBroken(t *testing.T) {
 			want: []key{{"", RuleManifest}},
 		},
 		{
+			name: "no skill-disabled subscription",
+			breakIt: func(p *Package) {
+				p.Skill.Manifest.Events = nil
+			},
+			want: []key{{"", RuleManifest}},
+		},
+		{
+			name: "events sent elsewhere than the skill",
+			breakIt: func(p *Package) {
+				p.Skill.Manifest.Events = &Events{Endpoint: Endpoint{URI: "arn:aws:lambda:us-east-1:000000000000:function:other"},
+					Subscriptions: []Subscription{{EventName: "SKILL_DISABLED"}}}
+			},
+			want: []key{{"", RuleManifest}},
+		},
+		{
 			name: "empty summary",
 			breakIt: func(p *Package) {
 				info := p.Skill.Manifest.PublishingInformation.Locales["en-US"]

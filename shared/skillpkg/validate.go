@@ -58,6 +58,14 @@ func Validate(pkg *Package, handled []string) []Problem {
 	if m.APIs.Custom.Endpoint.URI == "" {
 		add("", RuleManifest, "apis.custom.endpoint.uri is empty")
 	}
+	// The skill forgets a listener on SKILL_DISABLED, sent to the events
+	// endpoint: the same function as the custom endpoint.
+	switch ev := m.Events; {
+	case ev == nil || !slices.Contains(ev.Subscriptions, Subscription{EventName: "SKILL_DISABLED"}):
+		add("", RuleManifest, "events.subscriptions lacks SKILL_DISABLED (the skill deletes a listener's place on it)")
+	case ev.Endpoint.URI != m.APIs.Custom.Endpoint.URI:
+		add("", RuleManifest, "events.endpoint.uri %q is not apis.custom.endpoint.uri %q", ev.Endpoint.URI, m.APIs.Custom.Endpoint.URI)
+	}
 	if !slices.Contains(m.APIs.Custom.Interfaces, Interface{Type: "AUDIO_PLAYER"}) {
 		add("", RuleManifest, "apis.custom.interfaces lacks AUDIO_PLAYER")
 	}

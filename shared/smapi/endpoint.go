@@ -42,13 +42,29 @@ func EndpointURI(doc []byte) (string, error) {
 
 // SetEndpointURI returns a copy of a manifest document with
 // manifest.apis.custom.endpoint.uri set to uri, creating the objects on the
-// way if needed. Every other field, known to this package or not, is kept;
-// only the key order of the objects on the path may change.
+// way if needed, and manifest.events.endpoint.uri too when the manifest
+// subscribes to events (they go to the same function). Every other field,
+// known to this package or not, is kept; only the key order of the objects
+// on the path may change.
 func SetEndpointURI(doc []byte, uri string) ([]byte, error) {
 	if !utf8.ValidString(uri) {
 		return nil, errors.New("endpoint URI is not valid UTF-8")
 	}
-	return setPath(doc, append(endpointPath, "uri"), uri)
+	out, err := setPath(doc, append(endpointPath, "uri"), uri)
+	if err != nil || !hasEvents(out) {
+		return out, err
+	}
+	return setPath(out, []string{"manifest", "events", "endpoint", "uri"}, uri)
+}
+
+// hasEvents reports whether manifest.events is an object.
+func hasEvents(doc []byte) bool {
+	var d struct {
+		Manifest struct {
+			Events map[string]json.RawMessage `json:"events"`
+		} `json:"manifest"`
+	}
+	return json.Unmarshal(doc, &d) == nil && d.Manifest.Events != nil
 }
 
 func setPath(doc []byte, path []string, value string) ([]byte, error) {

@@ -818,6 +818,34 @@ func TestManifestEndpointRoundTrip(t *testing.T) {
 	}
 }
 
+// TestSetEndpointURIMovesEvents: skill events follow the custom endpoint;
+// a manifest without events gets none.
+func TestSetEndpointURIMovesEvents(t *testing.T) {
+	doc := `{"manifest":{"apis":{"custom":{"endpoint":{"uri":"arn:old"}}},"events":{"endpoint":{"uri":"arn:old"},"subscriptions":[{"eventName":"SKILL_DISABLED"}]}}}`
+	out, err := SetEndpointURI([]byte(doc), "arn:new")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Manifest struct {
+			Events struct {
+				Endpoint      struct{ URI string }
+				Subscriptions []struct{ EventName string }
+			}
+		}
+	}
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatal(err)
+	}
+	if e := got.Manifest.Events; e.Endpoint.URI != "arn:new" || len(e.Subscriptions) != 1 || e.Subscriptions[0].EventName != "SKILL_DISABLED" {
+		t.Errorf("events after SetEndpointURI = %+v; want arn:new and the subscription kept", e)
+	}
+	out, err = SetEndpointURI([]byte(`{"manifest":{"apis":{"custom":{}}}}`), "arn:new")
+	if err != nil || strings.Contains(string(out), "events") {
+		t.Errorf("SetEndpointURI without events = %s, %v; want no events added", out, err)
+	}
+}
+
 func TestSetEndpointURICreatesPath(t *testing.T) {
 	for _, doc := range []string{`{}`, `{"manifest":{}}`, `{"manifest":{"apis":{"custom":{}}}}`} {
 		out, err := SetEndpointURI([]byte(doc), "arn:x")
