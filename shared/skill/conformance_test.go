@@ -41,6 +41,7 @@ func matrixKinds() []matrixKind {
 		{name: "session-ended", file: "session-ended.json"},
 		{name: "session-ended.error", file: "session-ended.error.json"},
 		{name: "system.exception", file: "system.exception.json"},
+		{name: "skillevent.disabled", file: "skillevent.disabled.json"},
 	}
 	for _, name := range Intents() {
 		kinds = append(kinds, matrixKind{name: "intent." + name, file: "intent.help.en-US.json", edit: func(r *alexa.Request) {
@@ -95,6 +96,7 @@ const (
 // Where the matrix's tokens point, and the offsets they carry.
 const (
 	oursPos, stoppedPos, eventPos = 3, 5, 7
+	rememberedPos                 = 9 // where the listener was, for a device without our token
 	oursOffset, stoppedOffset     = 4000, 7000
 	otherToken                    = "amzn1.echo-api.stream.other-skill.0f3c9a"
 )
@@ -115,7 +117,9 @@ func runMatrix(t *testing.T) []matrixAnswer {
 	m := testManifest()
 	handlers := map[bool]*Handler{}
 	for _, cont := range []bool{false, true} {
-		h := newTestHandler(t, &memSource{m: m}, Config{SkillID: testSkillID, Continuous: cont})
+		remembered := Place{Version: m.Version, Pos: rememberedPos, Key: keyAt(m, "", rememberedPos)}
+		ls := &fakeListeners{getFn: func(context.Context, string) (Place, bool, error) { return remembered, true, nil }}
+		h := newTestHandler(t, &memSource{m: m}, Config{SkillID: testSkillID, Continuous: cont, Listeners: ls})
 		h.nonce = func() string { return testNonce }
 		handlers[cont] = h
 	}
@@ -192,8 +196,8 @@ func runMatrix(t *testing.T) []matrixAnswer {
 // rules, and the promises that depend on the player's state: a device that
 // holds one of our tokens continues without a repeat and resumes at its
 // offset; a device whose last stream was another skill's is answered as
-// if jokebox had never played there (the no-repeat promise holds only
-// while jokebox was the last skill to play, see docs/reliability.md).
+// one jokebox never played on: a customer's request continues after the
+// listener's remembered place (Listeners), see docs/reliability.md.
 func TestConformanceMatrix(t *testing.T) {
 	answers := runMatrix(t)
 	byName := map[string]matrixAnswer{}
@@ -235,6 +239,12 @@ func TestConformanceMatrix(t *testing.T) {
 			idle := byName[strings.Replace(a.name, "/"+stateOther+"/", "/"+stateIdle+"/", 1)]
 			if !bytes.Equal(a.out, idle.out) {
 				t.Errorf("%s: another skill's token gave\n%s\nwhere a device jokebox never played on gets\n%s", a.name, a.out, idle.out)
+			}
+			// A customer's request continues after the listener's place.
+			if slices.Contains([]string{"launch", "intent." + PlayIntent, "intent.AMAZON.NextIntent", "intent.AMAZON.ResumeIntent"}, a.kind) {
+				if _, tok := played(t, resp); tok.Pos != rememberedPos+1 {
+					t.Errorf("%s: played pos %d; want %d, after the listener's place", a.name, tok.Pos, rememberedPos+1)
+				}
 			}
 			checked++
 		}
