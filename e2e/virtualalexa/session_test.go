@@ -96,16 +96,62 @@ func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.
 	return certFile, keyFile, pool
 }
 
-// TestVirtualAlexaSession starts moto_server over HTTPS (virtual-alexa
-// refuses http:// stream URLs, and the presigned URLs point at the S3
-// endpoint), uploads the sample library and indexes it, starts the jokebox
-// binary's `serve --insecure-skip-verify` on loopback with that endpoint,
-// and runs session.js with node.
+// TestVirtualAlexaSession starts the skill on the sample library (see
+// startSkill) and runs session.js with node.
 func TestVirtualAlexaSession(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts moto_server, jokebox serve and node; skipped with -short")
 	}
 	root := repoRoot(t)
+	node := needNode(t, root)
+	ctx := t.Context()
+	sample, err := jokebox.Sample()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{}
+	folders := map[string]bool{}
+	err = fs.WalkDir(sample, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(sample, p)
+		if err != nil {
+			return err
+		}
+		folders[strings.SplitN(p, "/", 2)[0]] = true
+		files[p] = b
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := startSkill(t, files)
+
+	var names []string
+	for f := range folders {
+		names = append(names, f)
+	}
+	sort.Strings(names)
+	script := exec.CommandContext(ctx, node, filepath.Join(root, "e2e", "virtualalexa", "session.js"))
+	script.Dir = root
+	script.Env = append(os.Environ(),
+		"JOKEBOX_SKILL_URL=http://"+addr+"/alexa",
+		"JOKEBOX_APP_ID="+appID,
+		"JOKEBOX_MODELS="+filepath.Join(root, "skill-package", "interactionModels", "custom"),
+		"JOKEBOX_LOCALES="+strings.Join(locales, ","),
+		"JOKEBOX_FOLDERS="+strings.Join(names, ","),
+	)
+	out, err := script.CombinedOutput()
+	t.Logf("session.js:\n%s", out)
+	if err != nil {
+		t.Fatalf("virtual-alexa session failed: %v", err)
+	}
+}
+
+// needNode checks that node and the pinned virtual-alexa are installed.
+func needNode(t *testing.T, root string) string {
+	t.Helper()
 	if _, err := os.Stat(filepath.Join(root, "node_modules", "virtual-alexa", "package.json")); err != nil {
 		t.Fatalf("virtual-alexa is not installed: run `npm ci` in %s (%v)", root, err)
 	}
@@ -113,6 +159,18 @@ func TestVirtualAlexaSession(t *testing.T) {
 	if err != nil {
 		t.Fatalf("node not found: install Node.js (npm ci needs it too): %v", err)
 	}
+	return node
+}
+
+// startSkill starts moto_server over HTTPS (virtual-alexa refuses http://
+// stream URLs, and the presigned URLs point at the S3 endpoint), uploads
+// files (key → bytes) and indexes them as the indexer does in production,
+// builds the jokebox binary and starts its `serve --insecure-skip-verify`
+// on loopback with that endpoint. It returns serve's address; everything
+// stops when the test ends.
+func startSkill(t *testing.T, files map[string][]byte) (addr string) {
+	t.Helper()
+	root := repoRoot(t)
 	ctx := t.Context()
 	dir := t.TempDir()
 	certFile, keyFile, pool := selfSigned(t, dir)
@@ -124,7 +182,6 @@ func TestVirtualAlexaSession(t *testing.T) {
 	}
 	t.Cleanup(moto.Close)
 
-	// The sample library, indexed as the indexer does in production.
 	awsCfg := motoserver.Config(moto.URL)
 	awsCfg.HTTPClient = client
 	cfg := config.Config{Bucket: bucket, PathStyle: true, Endpoint: moto.URL, Region: motoserver.Region, URLTTL: time.Hour, ManifestTTL: time.Minute}
@@ -132,32 +189,17 @@ func TestVirtualAlexaSession(t *testing.T) {
 	if _, err := a.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		t.Fatal(err)
 	}
-	sample, err := jokebox.Sample()
-	if err != nil {
-		t.Fatal(err)
-	}
-	folders := map[string]bool{}
-	err = fs.WalkDir(sample, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
+	for key, b := range files {
+		if _, err := a.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader(b)}); err != nil {
+			t.Fatal(err)
 		}
-		b, err := fs.ReadFile(sample, p)
-		if err != nil {
-			return err
-		}
-		folders[strings.SplitN(p, "/", 2)[0]] = true
-		_, err = a.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(p), Body: bytes.NewReader(b)})
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	m, _, err := a.Indexer().Reconcile(ctx, index.ReconcileOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(m.Entries) == 0 {
-		t.Fatalf("the sample library indexed to nothing (%d rejected)", len(m.Rejected))
+		t.Fatalf("the uploaded library indexed to nothing (%d rejected)", len(m.Rejected))
 	}
 
 	// The real binary, as an owner runs it.
@@ -171,7 +213,7 @@ func TestVirtualAlexaSession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	addr = fmt.Sprintf("127.0.0.1:%d", port)
 	serveCtx, stop := context.WithCancel(ctx)
 	serve := exec.CommandContext(serveCtx, bin, "serve", "--insecure-skip-verify", "--addr", addr)
 	serve.Env = []string{
@@ -200,24 +242,5 @@ func TestVirtualAlexaSession(t *testing.T) {
 	if err := proc.WaitReady(ctx, "http://"+addr+"/healthz", 30*time.Second, exited); err != nil {
 		t.Fatalf("jokebox serve: %v\n%s", err, serveLog.String())
 	}
-
-	var names []string
-	for f := range folders {
-		names = append(names, f)
-	}
-	sort.Strings(names)
-	script := exec.CommandContext(ctx, node, filepath.Join(root, "e2e", "virtualalexa", "session.js"))
-	script.Dir = root
-	script.Env = append(os.Environ(),
-		"JOKEBOX_SKILL_URL=http://"+addr+"/alexa",
-		"JOKEBOX_APP_ID="+appID,
-		"JOKEBOX_MODELS="+filepath.Join(root, "skill-package", "interactionModels", "custom"),
-		"JOKEBOX_LOCALES="+strings.Join(locales, ","),
-		"JOKEBOX_FOLDERS="+strings.Join(names, ","),
-	)
-	out, err := script.CombinedOutput()
-	t.Logf("session.js:\n%s", out)
-	if err != nil {
-		t.Fatalf("virtual-alexa session failed: %v", err)
-	}
+	return addr
 }

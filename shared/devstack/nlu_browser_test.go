@@ -60,7 +60,10 @@ func TestBrowserUnderstands(t *testing.T) {
 		{"es-ES", "ponme bichos", "PlayJokeIntent", "bichos", "animales"},
 		{"es-ES", "pon chistes en inglés", "PlayJokeIntent", "chistes en inglés", "jokes"},
 		{"es-ES", "pon chistes en ingles", "PlayJokeIntent", "chistes en ingles", "jokes"},
-		{"es-ES", "pon el animal", "PlayJokeIntent", "el animal", ""},
+		{"es-ES", "pon el animal", "PlayJokeIntent", "animal", "animales"}, // "pon el {playlist}": articles are in the samples
+		{"es-ES", "pon un chiste de animales", "PlayJokeIntent", "animales", "animales"},
+		{"es-MX", "otro", "AMAZON.NextIntent", "", ""},
+		{"en-US", "another one", "AMAZON.NextIntent", "", ""},
 		{"es-ES", "pon dinosaurios", "PlayJokeIntent", "dinosaurios", ""},
 		{"es-ES", "animales", "PlayJokeIntent", "animales", "animales"},
 		{"es-ES", "pide a caja de chistes que ponga animales", "PlayJokeIntent", "animales", "animales"},

@@ -205,6 +205,10 @@ func (o *Overrides) Synonyms(folder, locale string) []string {
 			continue
 		}
 		all = append(all, b.text, accents.Replace(b.text))
+		if strings.Contains(b.text, ".") {
+			// "a. b. c." as typed or heard without the periods
+			all = append(all, strings.Join(strings.Fields(strings.ReplaceAll(b.text, ".", " ")), " "))
+		}
 		for _, v := range variants(b.lang, b.text) {
 			all = append(all, v, accents.Replace(v))
 		}
