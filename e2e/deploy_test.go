@@ -136,16 +136,19 @@ func renderAll(v any) []string {
 
 // policyDocument is an IAM policy as CloudFormation holds it.
 type policyDocument struct {
-	Statement []struct {
-		Sid         string         `json:"Sid"`
-		Effect      string         `json:"Effect"`
-		Principal   any            `json:"Principal"`
-		Action      any            `json:"Action"`
-		NotAction   any            `json:"NotAction"`
-		Resource    any            `json:"Resource"`
-		NotResource any            `json:"NotResource"`
-		Condition   map[string]any `json:"Condition"`
-	} `json:"Statement"`
+	Statement []policyStatement `json:"Statement"`
+}
+
+// policyStatement is one statement of an IAM or resource policy.
+type policyStatement struct {
+	Sid         string         `json:"Sid"`
+	Effect      string         `json:"Effect"`
+	Principal   any            `json:"Principal"`
+	Action      any            `json:"Action"`
+	NotAction   any            `json:"NotAction"`
+	Resource    any            `json:"Resource"`
+	NotResource any            `json:"NotResource"`
+	Condition   map[string]any `json:"Condition"`
 }
 
 // grants maps each allowed action of a policy to the sorted resources it is
@@ -438,10 +441,11 @@ func TestTemplate(t *testing.T) {
 		if got := renderAll(p.Queues); !slices.Equal(got, []string{"${IndexQueue}"}) {
 			t.Errorf("Queues = %v; want [${IndexQueue}]", got)
 		}
-		if len(p.PolicyDocument.Statement) != 1 {
-			t.Fatalf("queue policy has %d statements; want 1", len(p.PolicyDocument.Statement))
+		allows := tlsOnly(t, p.PolicyDocument, "sqs:*", "${IndexQueue.Arn}")
+		if len(allows) != 1 {
+			t.Fatalf("queue policy allows %d statements; want 1", len(allows))
 		}
-		st := p.PolicyDocument.Statement[0]
+		st := allows[0]
 		got := map[string]string{
 			"Effect":              st.Effect,
 			"Principal":           fmt.Sprint(st.Principal),
@@ -462,6 +466,141 @@ func TestTemplate(t *testing.T) {
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("queue policy statement (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("dead-letter queue policy", func(t *testing.T) {
+		type queuePolicyProps struct {
+			Queues         []any
+			PolicyDocument policyDocument
+		}
+		p := props[queuePolicyProps](t, tpl, "IndexDeadLetterQueuePolicy")
+		if got := renderAll(p.Queues); !slices.Equal(got, []string{"${IndexDeadLetterQueue}"}) {
+			t.Errorf("Queues = %v; want [${IndexDeadLetterQueue}]", got)
+		}
+		if allows := tlsOnly(t, p.PolicyDocument, "sqs:*", "${IndexDeadLetterQueue.Arn}"); len(allows) != 0 {
+			t.Errorf("dead-letter queue policy allows %d statements; want none (redrive needs no policy)", len(allows))
+		}
+	})
+
+	t.Run("access logs", func(t *testing.T) {
+		const logBucketName = "jokebox-test-logs-${AWS::AccountId}-${AWS::Region}"
+		type logging struct {
+			LoggingConfiguration *struct {
+				DestinationBucketName any
+				LogFilePrefix         string
+			}
+		}
+		audio := props[logging](t, tpl, "AudioBucket").LoggingConfiguration
+		if audio == nil || render(audio.DestinationBucketName) != "${AccessLogBucket}" || audio.LogFilePrefix != "audio/" {
+			t.Errorf("AudioBucket LoggingConfiguration = %+v; want audio/ in AccessLogBucket (FSBP S3.9)", audio)
+		}
+		if !slices.Contains(renderAll(tpl.Resources["AudioBucket"].DependsOn), "AccessLogBucketPolicy") {
+			t.Errorf("AudioBucket DependsOn = %v; want AccessLogBucketPolicy (logging needs the policy first)", tpl.Resources["AudioBucket"].DependsOn)
+		}
+		type bucketProps struct {
+			BucketName                     any
+			PublicAccessBlockConfiguration map[string]bool
+			BucketEncryption               struct {
+				ServerSideEncryptionConfiguration []struct {
+					ServerSideEncryptionByDefault struct{ SSEAlgorithm string }
+				}
+			}
+			OwnershipControls struct {
+				Rules []struct{ ObjectOwnership string }
+			}
+			LifecycleConfiguration struct {
+				Rules []struct {
+					Status           string
+					ExpirationInDays int
+				}
+			}
+			LoggingConfiguration any
+		}
+		b := props[bucketProps](t, tpl, "AccessLogBucket")
+		if got := render(b.BucketName); got != logBucketName {
+			t.Errorf("BucketName = %q; want %q", got, logBucketName)
+		}
+		wantBlock := map[string]bool{"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true}
+		if diff := cmp.Diff(wantBlock, b.PublicAccessBlockConfiguration); diff != "" {
+			t.Errorf("PublicAccessBlockConfiguration (-want +got):\n%s", diff)
+		}
+		// Log delivery supports SSE-S3 only as the default encryption.
+		if sse := b.BucketEncryption.ServerSideEncryptionConfiguration; len(sse) != 1 || sse[0].ServerSideEncryptionByDefault.SSEAlgorithm != "AES256" {
+			t.Errorf("BucketEncryption = %+v; want one rule with SSEAlgorithm AES256", sse)
+		}
+		if r := b.OwnershipControls.Rules; len(r) != 1 || r[0].ObjectOwnership != "BucketOwnerEnforced" {
+			t.Errorf("OwnershipControls = %+v; want BucketOwnerEnforced (delivery by policy, not ACL)", r)
+		}
+		expires := false
+		for _, r := range b.LifecycleConfiguration.Rules {
+			expires = expires || r.Status == "Enabled" && r.ExpirationInDays > 0
+		}
+		if !expires {
+			t.Errorf("AccessLogBucket lifecycle %+v; want logs to expire", b.LifecycleConfiguration.Rules)
+		}
+		if b.LoggingConfiguration != nil {
+			t.Errorf("AccessLogBucket logs its own access (%v); AWS advises against it", b.LoggingConfiguration)
+		}
+		if r := tpl.Resources["AccessLogBucket"]; r.DeletionPolicy != "Retain" {
+			t.Errorf("AccessLogBucket DeletionPolicy = %q; want Retain", r.DeletionPolicy)
+		}
+
+		type policyProps struct {
+			Bucket         any
+			PolicyDocument policyDocument
+		}
+		p := props[policyProps](t, tpl, "AccessLogBucketPolicy")
+		if got := render(p.Bucket); got != "${AccessLogBucket}" {
+			t.Errorf("AccessLogBucketPolicy Bucket = %q; want ${AccessLogBucket}", got)
+		}
+		logARN := "arn:${AWS::Partition}:s3:::" + logBucketName
+		allows := tlsOnly(t, p.PolicyDocument, "s3:*", logARN, logARN+"/*")
+		if len(allows) != 1 {
+			t.Fatalf("log bucket policy allows %d statements; want 1, for the logging service", len(allows))
+		}
+		st := allows[0]
+		got := map[string]string{
+			"Principal":         fmt.Sprint(st.Principal),
+			"Action":            strings.Join(renderAll(st.Action), ","),
+			"Resource":          strings.Join(renderAll(st.Resource), ","),
+			"aws:SourceArn":     render(dig(st.Condition, "ArnLike", "aws:SourceArn")),
+			"aws:SourceAccount": render(dig(st.Condition, "StringEquals", "aws:SourceAccount")),
+		}
+		want := map[string]string{
+			"Principal":         "map[Service:logging.s3.amazonaws.com]",
+			"Action":            "s3:PutObject",
+			"Resource":          logARN + "/audio/*",
+			"aws:SourceArn":     bucketARN,
+			"aws:SourceAccount": "${AWS::AccountId}",
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("log bucket policy statement (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("deployment bucket", func(t *testing.T) {
+		type bucketProps struct {
+			LifecycleConfiguration struct {
+				Rules []struct {
+					Status                         string
+					ExpirationInDays               int
+					AbortIncompleteMultipartUpload *struct{ DaysAfterInitiation int }
+				}
+			}
+			PublicAccessBlockConfiguration map[string]bool
+		}
+		b := props[bucketProps](t, tpl, "ServerlessDeploymentBucket")
+		expires, aborts := false, false
+		for _, r := range b.LifecycleConfiguration.Rules {
+			expires = expires || r.Status == "Enabled" && r.ExpirationInDays > 0
+			aborts = aborts || r.Status == "Enabled" && r.AbortIncompleteMultipartUpload != nil
+		}
+		if !expires || !aborts {
+			t.Errorf("ServerlessDeploymentBucket lifecycle %+v; want old artifacts to expire and broken uploads aborted (FSBP S3.13)", b.LifecycleConfiguration.Rules)
+		}
+		if len(b.PublicAccessBlockConfiguration) != 4 {
+			t.Errorf("ServerlessDeploymentBucket PublicAccessBlockConfiguration = %v; want osls's block kept beside the lifecycle", b.PublicAccessBlockConfiguration)
 		}
 	})
 
@@ -740,6 +879,36 @@ func dig(m map[string]any, keys ...string) any {
 		v = mm[k]
 	}
 	return v
+}
+
+// tlsOnly checks that doc denies every action (allAction, "sqs:*") on each
+// of resources to any principal over plain HTTP (aws:SecureTransport
+// false), and returns its Allow statements. Any other Deny is an error.
+func tlsOnly(t *testing.T, doc policyDocument, allActions string, resources ...string) (allows []policyStatement) {
+	t.Helper()
+	denies := 0
+	for _, st := range doc.Statement {
+		switch st.Effect {
+		case "Allow":
+			allows = append(allows, st)
+			continue
+		case "Deny":
+		default:
+			t.Errorf("statement %s: Effect %q", st.Sid, st.Effect)
+			continue
+		}
+		denies++
+		got := fmt.Sprintf("%v %s on %s if aws:SecureTransport=%v (%d operators)", st.Principal, strings.Join(renderAll(st.Action), ","),
+			strings.Join(renderAll(st.Resource), ","), dig(st.Condition, "Bool", "aws:SecureTransport"), len(st.Condition))
+		want := fmt.Sprintf("* %s on %s if aws:SecureTransport=false (1 operators)", allActions, strings.Join(resources, ","))
+		if got != want {
+			t.Errorf("deny statement %s:\n got %s\nwant %s", st.Sid, got, want)
+		}
+	}
+	if denies != 1 {
+		t.Errorf("%d deny statements; want 1, refusing plain HTTP", denies)
+	}
+	return allows
 }
 
 // ---------------------------------------------------------------- helpers
