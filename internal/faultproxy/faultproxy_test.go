@@ -1,12 +1,14 @@
 package faultproxy
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -175,5 +177,44 @@ func TestLost(t *testing.T) {
 	}
 	if reached.Load() != 1 || p.Faulted() != 1 {
 		t.Errorf("backend reached %d times, faulted %d; want 1 and 1", reached.Load(), p.Faulted())
+	}
+}
+
+// TestSlow holds a request for the delay and forwards it, and lets a
+// request go as soon as its client gives up.
+func TestSlow(t *testing.T) {
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok")) }))
+	defer backend.Close()
+	p, err := Start(backend.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	p.SetDelay(300 * time.Millisecond)
+	p.SetFor(Slow, IsDynamoDB)
+	get := func(ctx context.Context, target string) (*http.Response, time.Duration, error) {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, p.URL+"/", nil)
+		req.Header.Set("X-Amz-Target", target)
+		start := time.Now()
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		return resp, time.Since(start), err
+	}
+	if resp, took, err := get(context.Background(), "DynamoDB_20120810.GetItem"); err != nil || resp.StatusCode != http.StatusOK || took < 300*time.Millisecond {
+		t.Errorf("slow GetItem: %v, %v after %v; want 200 after at least 300ms", resp, err, took)
+	}
+	if _, took, err := get(context.Background(), "AmazonSSM.GetParameter"); err != nil || took > 250*time.Millisecond {
+		t.Errorf("SSM (not matched): %v after %v; want at once", err, took)
+	}
+	p.SetDelay(10 * time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, took, err := get(ctx, "DynamoDB_20120810.GetItem"); err == nil || took > 5*time.Second {
+		t.Errorf("a request given up after 50ms: %v after %v; want an error at once", err, took)
+	}
+	if p.Faulted() != 2 || p.Passed() != 1 {
+		t.Errorf("faulted %d, passed %d; want 2, 1", p.Faulted(), p.Passed())
 	}
 }
