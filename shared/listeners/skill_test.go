@@ -92,7 +92,7 @@ type stack struct {
 	seq   int
 }
 
-func newStack(t *testing.T, table bool, readTimeout time.Duration) *stack {
+func newStack(t testing.TB, table bool, readTimeout time.Duration) *stack {
 	t.Helper()
 	endpoint := motoserver.Start(t)
 	proxy, err := faultproxy.Start(endpoint)
