@@ -162,6 +162,40 @@ async function session(locale) {
     check(directives(r).some((d) => d.type === "AudioPlayer.Stop"), `stop: ${JSON.stringify(r.response)}`);
     check(!player.isPlaying(), "still playing after stop");
   });
+  // Another skill plays on the device (music, a podcast): Alexa opens the
+  // next session with no jokebox token, as a fresh virtual-alexa of the
+  // same account and device does (IDLE player). jokebox serve runs with the
+  // listeners table, so the launch continues after the last entry heard.
+  await step("another skill played: launch continues without a repeat", async () => {
+    const other = VirtualAlexa.Builder()
+      .applicationID(appID)
+      .interactionModelFile(modelFile)
+      .locale(locale)
+      .skillURL(skillURL)
+      .create();
+    other.context().user().setID(alexa.context().user().id());
+    other.context().device().setID(alexa.context().device().id());
+    const otherSent = [];
+    other.filter((req) => {
+      otherSent.push(req);
+      sent.push(req);
+    });
+    const r = await other.launch();
+    const launch = otherSent.find((x) => x.request.type === "LaunchRequest");
+    check(launch && launch.session.new, "the launch is not a new session");
+    check(!(launch.context.AudioPlayer && launch.context.AudioPlayer.token), `the launch carries a token: ${JSON.stringify(launch.context.AudioPlayer)}`);
+    onlyPlay(r, "REPLACE_ALL");
+    const now = parseToken(other.audioPlayer().playing().stream.token);
+    check(now.key !== cur.key, `played ${now.key} again`);
+    // The oracle: "next" on the device that kept its token plays the entry
+    // after cur (skipping those not in the locale's language).
+    onlyPlay(await alexa.intend("AMAZON.NextIntent"), "REPLACE_ALL");
+    const viaToken = playing();
+    check(now.key === viaToken.key && now.playlist === cur.playlist && now.version === cur.version,
+      `played ${now.key} at ${now.playlist}#${now.pos} (v${now.version}); want ${viaToken.key} at #${viaToken.pos}, the entry after ${cur.key} at #${cur.pos} (v${cur.version})`);
+    console.log(`     ${locale} after another skill: ${cur.key} (#${cur.pos}) then ${now.key} (#${now.pos})`);
+    cur = viaToken;
+  });
   await step("help", async () => {
     const r = await alexa.intend("AMAZON.HelpIntent");
     check(r.response.outputSpeech && r.response.outputSpeech.text, "help says nothing");

@@ -189,6 +189,9 @@ func startSkill(t *testing.T, files map[string][]byte) (addr string) {
 	if _, err := a.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		t.Fatal(err)
 	}
+	// The listeners table, as serverless.yml declares it: serve uses it as
+	// the Lambda function does.
+	table := motoserver.ListenersTable(t, motoserver.DynamoDB(awsCfg), "jokebox-virtual-alexa-listeners")
 	for key, b := range files {
 		if _, err := a.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader(b)}); err != nil {
 			t.Fatal(err)
@@ -219,7 +222,7 @@ func startSkill(t *testing.T, files map[string][]byte) (addr string) {
 	serve.Env = []string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + dir,
 		"JOKEBOX_BUCKET=" + bucket, "JOKEBOX_S3_PATH_STYLE=true", "JOKEBOX_SKILL_ID=" + appID,
-		"JOKEBOX_CONTINUOUS=true", "AWS_CA_BUNDLE=" + certFile,
+		"JOKEBOX_CONTINUOUS=true", "AWS_CA_BUNDLE=" + certFile, "JOKEBOX_LISTENERS_TABLE=" + table,
 	}
 	for k, v := range motoserver.Env(moto.URL) {
 		serve.Env = append(serve.Env, k+"="+v)
