@@ -9,21 +9,51 @@ import (
 	"github.com/jokebox/jokebox/shared/server"
 )
 
-// newApp loads the configuration from the environment and builds the
-// production parts. Logs go to stderr as text.
+// newApp builds the production parts on the run's configuration, which
+// must have what need names. Logs go to the run's logger.
 func newApp(ctx context.Context, c *cli, need config.Requirement) (*app.App, error) {
-	return app.FromEnv(ctx, c.getenv, need, c.logger())
+	cfg := c.config()
+	if err := cfg.Require(need, nil); err != nil {
+		return nil, err
+	}
+	return app.New(ctx, cfg, c.logger())
 }
 
-// logger logs to stderr as text, at debug level with JOKEBOX_DEBUG=true.
-// A malformed JOKEBOX_DEBUG means info here; the command reports it when it
-// loads its configuration.
-func (c *cli) logger() *slog.Logger {
+// load reads the configuration from the environment and makes the logger,
+// once per run: the first call does it, over the defaults that defaults
+// changes (nil: config.Defaults); later calls change nothing. exec calls it
+// with the command's defaults before the command runs.
+func (c *cli) load(defaults func(*config.Config)) {
+	if c.loaded {
+		return
+	}
+	c.loaded = true
+	base := config.Defaults()
+	if defaults != nil {
+		defaults(&base)
+	}
+	// A malformed variable is kept in the configuration: Require reports
+	// it, with the missing ones, when the command checks what it needs.
+	c.cfg, _ = config.LoadOver(base, c.getenv, 0)
 	level := slog.LevelInfo
-	if cfg, _ := config.Load(c.getenv, 0); cfg.Debug {
+	if c.cfg.Debug {
 		level = slog.LevelDebug
 	}
-	return slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: level}))
+	c.log = slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// config returns the run's configuration, a copy the command may change
+// (with its flags) before it checks it with Require.
+func (c *cli) config() config.Config {
+	c.load(nil)
+	return c.cfg
+}
+
+// logger logs to stderr as text, at debug level with JOKEBOX_DEBUG=true (a
+// malformed JOKEBOX_DEBUG means info; Require reports it).
+func (c *cli) logger() *slog.Logger {
+	c.load(nil)
+	return c.log
 }
 
 // newSkillInvoker builds the production skill from the environment.

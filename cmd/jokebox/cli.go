@@ -26,8 +26,11 @@ type command struct {
 	// made: names, defaults, usage. Its values are read after parsing.
 	flags flag.FlagSet
 	// env are the variables the command reads, listed by -h.
-	env  []config.Var
-	subs []*command
+	env []config.Var
+	// defaults, when set, changes config.Defaults before the environment
+	// is read for this command (dev plays continuously).
+	defaults func(*config.Config)
+	subs     []*command
 	// run runs the command with its positional arguments, after its
 	// flags are parsed and their number is checked.
 	run func(ctx context.Context, c *cli, cmd *command, args []string) error
@@ -163,6 +166,7 @@ func (cmd *command) exec(ctx context.Context, c *cli, args []string) error {
 	if err := cmd.parse(c, args); err != nil {
 		return err
 	}
+	c.load(cmd.defaults)
 	return cmd.run(ctx, c, cmd, cmd.flags.Args())
 }
 

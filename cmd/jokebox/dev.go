@@ -36,7 +36,7 @@ func devCommand() *command {
 	cmd := &command{name: "dev",
 		summary: "run the whole skill on this machine with a browser simulator",
 		example: "jokebox dev --media ~/my-jokes --addr 127.0.0.1:9090",
-		env:     devEnv()}
+		env:     devEnv(), defaults: devDefaults}
 	o := &devOptions{}
 	cmd.flags.StringVar(&o.media, "media", "media", "`DIR` of audio files to serve, watched for changes; without it and without ./media, the sample library built into jokebox")
 	cmd.flags.StringVar(&o.addr, "addr", "127.0.0.1:8080", "`HOST:PORT` to serve the simulator and /alexa on")
@@ -94,8 +94,8 @@ func runDev(ctx context.Context, c *cli, cmd *command, o *devOptions) error {
 	}
 	defer ln.Close()
 
-	cfg, err := devConfig(c.getenv)
-	if err != nil {
+	cfg := c.config()
+	if err := cfg.Require(0, nil); err != nil {
 		return err
 	}
 	// A local tool: without JOKEBOX_SKILL_ID, requests for every skill are
@@ -290,13 +290,10 @@ func loopbackAddr(a net.Addr) string {
 	return net.JoinHostPort(host, port)
 }
 
-// devConfig reads the configuration over dev's defaults: continuous play,
-// and no manifest cache so that every change shows at once. The variables
-// still override them.
-func devConfig(getenv func(string) string) (config.Config, error) {
-	base := config.Defaults()
+// devDefaults are dev's defaults: continuous play, and no manifest cache
+// so that every change shows at once. The variables still override them.
+func devDefaults(base *config.Config) {
 	base.Continuous, base.ManifestTTL = true, 0
-	return config.LoadOver(base, getenv, 0)
 }
 
 // printIndexed says what the indexer published: verb ("indexed" at start,

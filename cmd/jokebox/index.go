@@ -2,11 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/jokebox/jokebox/shared/app"
 	"github.com/jokebox/jokebox/shared/config"
 	"github.com/jokebox/jokebox/shared/index"
 )
@@ -28,18 +28,19 @@ func indexCommand() *command {
 
 // runIndex runs the indexer as a long-poll SQS worker.
 func runIndex(ctx context.Context, c *cli, queueURL string, once bool, batch int) error {
-	a, err := newApp(ctx, c, config.NeedBucket)
+	cfg := c.config()
+	if queueURL != "" {
+		cfg.QueueURL = queueURL
+	}
+	if err := cfg.Require(config.NeedBucket|config.NeedQueueURL, map[config.Var]string{config.EnvQueueURL: "--queue-url"}); err != nil {
+		return err
+	}
+	a, err := app.New(ctx, cfg, c.logger())
 	if err != nil {
 		return err
 	}
-	if queueURL == "" {
-		queueURL = a.Config.QueueURL
-	}
-	if queueURL == "" {
-		return errors.New("index: --queue-url or " + config.EnvQueueURL.Name + " is required")
-	}
 	total, failed := 0, 0
-	err = a.Indexer().Work(ctx, sqs.NewFromConfig(a.AWS), queueURL, index.WorkerOptions{
+	err = a.Indexer().Work(ctx, sqs.NewFromConfig(a.AWS), cfg.QueueURL, index.WorkerOptions{
 		Once: once, BatchSize: batch,
 		Progress: func(ok, bad int) {
 			total += ok

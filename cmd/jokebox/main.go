@@ -37,10 +37,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/jokebox/jokebox/shared/config"
 )
 
 // cli is what a command gets from its environment, so tests can run
@@ -49,6 +52,11 @@ type cli struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
+
+	// The run's configuration and logger, made once by load.
+	loaded bool
+	cfg    config.Config
+	log    *slog.Logger
 }
 
 // newTree returns the command tree, with fresh flag sets: every run (and

@@ -72,10 +72,7 @@ func skillIDFlag(fs *flag.FlagSet) *string {
 // runRelease publishes the skill function and moves its aliases:
 // release, promote, rollback or hotfix.
 func runRelease(ctx context.Context, c *cli, cmd *command, o *releaseOptions) error {
-	cfg, err := config.Load(c.getenv, 0)
-	if err != nil {
-		return err
-	}
+	cfg := c.config()
 	action, dryRun, function, skillID := o.action, o.dryRun, o.function, o.skillID
 	submit, manual, dir := o.submit, o.manual, o.dir
 	if *function == "" {
@@ -84,21 +81,18 @@ func runRelease(ctx context.Context, c *cli, cmd *command, o *releaseOptions) er
 	if *skillID == "" {
 		*skillID = cfg.SkillID
 	}
+	cfg.SkillFunction, cfg.SkillID = *function, *skillID
 	needSkill := action == "release"
 
-	var missing []string
-	if *function == "" {
-		missing = append(missing, "JOKEBOX_SKILL_FUNCTION (or --function)")
-	}
-	if *skillID == "" {
-		missing = append(missing, "JOKEBOX_SKILL_ID (or --skill-id)")
-	}
+	err := cfg.Require(config.NeedSkillFunction|config.NeedSkillID,
+		map[config.Var]string{config.EnvSkillFunction: "--function", config.EnvSkillID: "--skill-id"})
 	var ask smapiConfig
-	var credErr error
 	if needSkill && !*dryRun {
+		var credErr error
 		ask, credErr = loadSMAPIConfig(c.getenv)
+		err = withCredentials(err, credErr)
 	}
-	if err := configError(missing, credErr); err != nil {
+	if err != nil {
 		return err
 	}
 

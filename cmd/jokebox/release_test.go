@@ -68,7 +68,7 @@ func TestConfigErrorsNameEveryVariable(t *testing.T) {
 		want string
 	}{
 		{"skill deploy-model", func(c *cli) error { return run(context.Background(), c, []string{"skill", "deploy-model"}) },
-			"configuration: missing JOKEBOX_SKILL_ID, JOKEBOX_BUCKET, ASK_LWA_CLIENT_ID, ASK_LWA_CLIENT_SECRET (or ASK_LWA_CLIENT_CONFIRMATION), ASK_REFRESH_TOKEN"},
+			"configuration: missing JOKEBOX_BUCKET, JOKEBOX_SKILL_ID, ASK_LWA_CLIENT_ID, ASK_LWA_CLIENT_SECRET (or ASK_LWA_CLIENT_CONFIRMATION), ASK_REFRESH_TOKEN"},
 		{"skill build", func(c *cli) error { return run(context.Background(), c, []string{"skill", "build"}) }, "JOKEBOX_BUCKET"},
 		{"release", func(c *cli) error { return run(context.Background(), c, []string{"release"}) },
 			"configuration: missing JOKEBOX_SKILL_FUNCTION (or --function), JOKEBOX_SKILL_ID (or --skill-id), ASK_LWA_CLIENT_ID, ASK_LWA_CLIENT_SECRET (or ASK_LWA_CLIENT_CONFIRMATION), ASK_REFRESH_TOKEN"},
@@ -78,6 +78,12 @@ func TestConfigErrorsNameEveryVariable(t *testing.T) {
 			return run(context.Background(), c, []string{"release", "--dry-run", "--function", "f"})
 		},
 			"configuration: missing JOKEBOX_SKILL_ID (or --skill-id)"},
+		{"index", func(c *cli) error { return run(context.Background(), c, []string{"index", "--once"}) },
+			"configuration: missing JOKEBOX_BUCKET, JOKEBOX_QUEUE_URL (or --queue-url)"},
+		{"malformed and missing at once", func(c *cli) error {
+			c.getenv = func(k string) string { return map[string]string{"JOKEBOX_DEBUG": "loud"}[k] }
+			return run(context.Background(), c, []string{"release", "promote", "--function", "f"})
+		}, `configuration: missing JOKEBOX_SKILL_ID (or --skill-id); JOKEBOX_DEBUG="loud" is not true or false`},
 		{"unknown action", func(c *cli) error { return run(context.Background(), c, []string{"release", "deploy"}) }, `unknown action "deploy"`},
 		{"submit with promote", func(c *cli) error { return run(context.Background(), c, []string{"release", "promote", "--submit"}) }, "release promote: flag provided but not defined: -submit"},
 		{"unknown skill subcommand", func(c *cli) error { return run(context.Background(), c, []string{"skill", "nope"}) }, `unknown subcommand "nope"`},

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 
-	"github.com/jokebox/jokebox/shared/config"
 	"github.com/jokebox/jokebox/shared/server"
 	"github.com/jokebox/jokebox/shared/verify"
 )
@@ -71,8 +70,8 @@ func serveOptions(c *cli, cmd *command, f *serveFlags) (server.Options, error) {
 	if (f.cert == "") != (f.key == "") {
 		return server.Options{}, errors.New("serve: give both --tls-cert and --tls-key, or neither")
 	}
-	cfg, err := config.Load(c.getenv, 0)
-	if err != nil {
+	cfg := c.config()
+	if err := cfg.Require(0, nil); err != nil {
 		return server.Options{}, err
 	}
 	switch skillID := cfg.SkillID; {

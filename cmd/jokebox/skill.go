@@ -88,20 +88,11 @@ func skillDeployModelCommand() *command {
 
 // runSkillDeployModel uploads the interaction models and waits for their builds.
 func runSkillDeployModel(ctx context.Context, c *cli, dir, stage, locale string) error {
-	cfg, err := config.Load(c.getenv, 0)
-	if err != nil {
-		return err
-	}
+	cfg := c.config()
 	skillID := cfg.SkillID
 	ask, credErr := loadSMAPIConfig(c.getenv)
-	var missing []string
-	if skillID == "" {
-		missing = append(missing, "JOKEBOX_SKILL_ID")
-	}
-	if cfg.Bucket == "" {
-		missing = append(missing, "JOKEBOX_BUCKET") // the playlist values come from its manifest
-	}
-	if err := configError(missing, credErr); err != nil {
+	// The playlist values come from the bucket's manifest.
+	if err := withCredentials(cfg.Require(config.NeedBucket|config.NeedSkillID, nil), credErr); err != nil {
 		return err
 	}
 	pkg, _, err := buildFromManifest(ctx, c, dir)
@@ -139,19 +130,16 @@ func runSkillDeployModel(ctx context.Context, c *cli, dir, stage, locale string)
 	return nil
 }
 
-// configError names every missing variable in one error: names, plus those
-// credErr (from loadSMAPIConfig) lists. It returns credErr itself if that
-// is another kind of error, and nil if nothing is missing.
-func configError(names []string, credErr error) error {
+// withCredentials adds to err, from Config.Require, the variables that
+// credErr (from loadSMAPIConfig) names as missing, so that one error names
+// them all. Another kind of credErr is returned as it is.
+func withCredentials(err, credErr error) error {
 	var me *missingCredentialsError
 	switch {
 	case errors.As(credErr, &me):
-		names = append(names, me.Names...)
+		return config.Merge(err, &config.Error{Missing: me.Names})
 	case credErr != nil:
 		return credErr
 	}
-	if len(names) == 0 {
-		return nil
-	}
-	return errors.New("configuration: missing " + strings.Join(names, ", "))
+	return err
 }

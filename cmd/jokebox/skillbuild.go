@@ -129,7 +129,7 @@ func manifestFolders(ctx context.Context, c *cli) ([]string, error) {
 // warnMissingFolders prints a warning for each model that lacks folders of
 // the current manifest, when the bucket is configured and readable.
 func warnMissingFolders(ctx context.Context, c *cli, pkg *skillpkg.Package) {
-	if cfg, _ := config.Load(c.getenv, 0); cfg.Bucket == "" {
+	if c.config().Bucket == "" {
 		return // a malformed variable is reported by manifestFolders
 	}
 	folders, err := manifestFolders(ctx, c)

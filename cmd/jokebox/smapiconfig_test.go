@@ -37,7 +37,7 @@ func TestSMAPIEndpointVariables(t *testing.T) {
 	delete(env, config.EnvRefreshToken.Name)
 	env[config.EnvSMAPIURL.Name] = f.SMAPIURL
 	_, err = loadSMAPIConfig(func(k string) string { return env[k] })
-	if err := configError([]string{"JOKEBOX_SKILL_ID"}, err); err == nil || !strings.Contains(err.Error(), "JOKEBOX_SKILL_ID, "+config.EnvRefreshToken.Name) {
-		t.Errorf("configError = %v; want both missing names in one error", err)
+	if err := withCredentials(&config.Error{Missing: []string{"JOKEBOX_SKILL_ID"}}, err); err == nil || !strings.Contains(err.Error(), "JOKEBOX_SKILL_ID, "+config.EnvRefreshToken.Name) {
+		t.Errorf("withCredentials = %v; want both missing names in one error", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -39,6 +40,8 @@ type Config struct {
 	// the skill remembers each listener's place; "" remembers none.
 	ListenersTable string
 	Debug          bool // JOKEBOX_DEBUG: debug-level logs in the CLI
+
+	malformed []string // what Load could not read, reported by Require
 }
 
 // Var is one environment variable jokebox reads: its name and what it
@@ -75,11 +78,81 @@ func Vars() []Var {
 // Requirement says which variables a program needs.
 type Requirement int
 
-// What a program needs beyond the bucket.
+// What a program or command needs, in the order a missing one is named.
 const (
 	NeedBucket Requirement = 1 << iota
 	NeedSkillFunction
+	NeedSkillID
+	NeedQueueURL
 )
+
+// required is, for each Requirement, its variable and the field it fills.
+var required = []struct {
+	need Requirement
+	v    Var
+	val  func(Config) string
+}{
+	{NeedBucket, EnvBucket, func(c Config) string { return c.Bucket }},
+	{NeedSkillFunction, EnvSkillFunction, func(c Config) string { return c.SkillFunction }},
+	{NeedSkillID, EnvSkillID, func(c Config) string { return c.SkillID }},
+	{NeedQueueURL, EnvQueueURL, func(c Config) string { return c.QueueURL }},
+}
+
+// Error is a configuration that cannot be used: every missing variable
+// and every malformed one, named at once.
+type Error struct {
+	Missing   []string // names, each maybe with how else to give it: "JOKEBOX_SKILL_ID (or --skill-id)"
+	Malformed []string // `JOKEBOX_URL_TTL="forever" is not a duration…`
+}
+
+func (e *Error) Error() string {
+	var parts []string
+	if len(e.Missing) > 0 {
+		parts = append(parts, "missing "+strings.Join(e.Missing, ", "))
+	}
+	return "configuration: " + strings.Join(append(parts, e.Malformed...), "; ")
+}
+
+// Require returns the *Error naming every variable need lacks in c and
+// every malformed variable Load met, or nil. A variable that a flag can
+// give instead is named with it: flags maps the variable to the flag
+// ("--skill-id"), and may be nil.
+func (c Config) Require(need Requirement, flags map[Var]string) error {
+	var missing []string
+	for _, r := range required {
+		if need&r.need == 0 || r.val(c) != "" {
+			continue
+		}
+		name := r.v.Name
+		if f := flags[r.v]; f != "" {
+			name += " (or " + f + ")"
+		}
+		missing = append(missing, name)
+	}
+	return Merge(nil, &Error{Missing: missing, Malformed: c.malformed})
+}
+
+// Merge adds e's missing and malformed variables to err's, making
+// err an *Error if it is nil; it returns nil when nothing is missing or
+// malformed, and err itself when it is another kind of error. It is for
+// variables read elsewhere (the ASK_* credentials, until config reads them).
+func Merge(err error, e *Error) error {
+	var ce *Error
+	switch {
+	case err == nil:
+		ce = &Error{}
+	case errors.As(err, &ce):
+		ce = &Error{Missing: slices.Clone(ce.Missing), Malformed: slices.Clone(ce.Malformed)}
+	default:
+		return err
+	}
+	ce.Missing = append(ce.Missing, e.Missing...)
+	ce.Malformed = append(ce.Malformed, e.Malformed...)
+	if len(ce.Missing) == 0 && len(ce.Malformed) == 0 {
+		return nil
+	}
+	return ce
+}
 
 // Defaults for optional variables.
 const (
@@ -119,13 +192,7 @@ func LoadOver(base Config, getenv func(string) string, need Requirement) (Config
 	str(EnvRegion.Name, &c.Region)
 	c.Welcome = map[string]string{}
 	maps.Copy(c.Welcome, base.Welcome)
-	var missing, bad []string
-	if need&NeedBucket != 0 && c.Bucket == "" {
-		missing = append(missing, EnvBucket.Name)
-	}
-	if need&NeedSkillFunction != 0 && c.SkillFunction == "" {
-		missing = append(missing, EnvSkillFunction.Name)
-	}
+	var bad []string
 	boolVar := func(name string, dst *bool) {
 		if v := getenv(name); v != "" {
 			b, err := strconv.ParseBool(v)
@@ -158,15 +225,8 @@ func LoadOver(base Config, getenv func(string) string, need Requirement) (Config
 			c.Welcome[l] = v
 		}
 	}
-	var errs []string
-	if len(missing) > 0 {
-		errs = append(errs, "missing "+strings.Join(missing, ", "))
-	}
-	errs = append(errs, bad...)
-	if len(errs) > 0 {
-		return c, errors.New("configuration: " + strings.Join(errs, "; "))
-	}
-	return c, nil
+	c.malformed = bad
+	return c, c.Require(need, nil)
 }
 
 // AWS loads the AWS configuration for c: c's Region and Endpoint when set,

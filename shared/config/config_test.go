@@ -2,6 +2,8 @@ package config
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -199,5 +201,52 @@ func TestVarsNameEveryVariable(t *testing.T) {
 		if !table[k] && !strings.HasPrefix(k, EnvWelcome.Name+"_") {
 			t.Errorf("Load reads %s, which is not in the table", k)
 		}
+	}
+}
+
+func TestRequire(t *testing.T) {
+	t.Parallel()
+	flags := map[Var]string{EnvSkillID: "--skill-id", EnvQueueURL: "--queue-url"}
+	tests := []struct {
+		name string
+		env  map[string]string
+		need Requirement
+		want string // "" for no error
+	}{
+		{"nothing needed", nil, 0, ""},
+		{"all there", map[string]string{"JOKEBOX_BUCKET": "b", "JOKEBOX_SKILL_ID": "s", "JOKEBOX_QUEUE_URL": "q", "JOKEBOX_SKILL_FUNCTION": "f"},
+			NeedBucket | NeedSkillID | NeedQueueURL | NeedSkillFunction, ""},
+		{"each missing one, with its flag", nil, NeedBucket | NeedSkillID | NeedQueueURL | NeedSkillFunction,
+			"configuration: missing JOKEBOX_BUCKET, JOKEBOX_SKILL_FUNCTION, JOKEBOX_SKILL_ID (or --skill-id), JOKEBOX_QUEUE_URL (or --queue-url)"},
+		{"malformed without a requirement", map[string]string{"JOKEBOX_DEBUG": "loud"}, 0,
+			`configuration: JOKEBOX_DEBUG="loud" is not true or false`},
+		{"missing and malformed", map[string]string{"JOKEBOX_DEBUG": "loud"}, NeedSkillID,
+			`configuration: missing JOKEBOX_SKILL_ID (or --skill-id); JOKEBOX_DEBUG="loud" is not true or false`},
+	}
+	for _, tt := range tests {
+		c, _ := Load(env(tt.env), 0)
+		err := c.Require(tt.need, flags)
+		if got := fmt.Sprint(err); (tt.want == "") != (err == nil) || err != nil && got != tt.want {
+			t.Errorf("%s: Require = %v; want %q", tt.name, err, tt.want)
+		}
+	}
+}
+
+func TestMerge(t *testing.T) {
+	t.Parallel()
+	c, _ := Load(env(nil), 0)
+	ask := &Error{Missing: []string{"ASK_REFRESH_TOKEN"}}
+	if got, want := fmt.Sprint(Merge(c.Require(NeedBucket, nil), ask)), "configuration: missing JOKEBOX_BUCKET, ASK_REFRESH_TOKEN"; got != want {
+		t.Errorf("Merge = %s; want %s", got, want)
+	}
+	if err := Merge(nil, ask); fmt.Sprint(err) != "configuration: missing ASK_REFRESH_TOKEN" {
+		t.Errorf("Merge(nil, …) = %v", err)
+	}
+	if err := Merge(nil, &Error{}); err != nil {
+		t.Errorf("Merge of nothing = %v; want nil", err)
+	}
+	other := errors.New("no home directory")
+	if err := Merge(other, ask); err != other {
+		t.Errorf("Merge(another error) = %v; want it unchanged", err)
 	}
 }
