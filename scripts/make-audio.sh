@@ -4,6 +4,7 @@
 #
 #   apt-get install -y espeak-ng lame ffmpeg
 #   scripts/make-audio.sh            # from the repository root
+#   scripts/make-audio.sh corpus     # only the probe corpus, testdata/corpus
 #
 # Output is deterministic for a given espeak-ng and lame version (espeak-ng
 # 1.51 and LAME 3.100 made the committed files): rerunning gives the same bytes.
@@ -22,6 +23,72 @@ done
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+ff() { ffmpeg -nostdin -v error -y "$@"; }
+bitexact=(-fflags +bitexact -flags:a +bitexact)
+
+# corpus: the probe's corpus (testdata/corpus, see its README.md): one
+# small file for each class of decision shared/audio makes, each at most a
+# few KB and a second or two long. Large layouts (a one-hour file, a 1 MB
+# cover) are made by the tests at run time (shared/audio/corpus_test.go).
+corpus() {
+	local c=testdata/corpus
+	rm -rf "$c" && mkdir -p "$c"
+	# About 3 s: long enough that 128 bytes of ID3v1 are under 2 % of an
+	# MP3 (ffprobe counts them as audio).
+	espeak-ng -v en-us -s 160 -w "$tmp/c.wav" "A corpus test, for the probe. One, two, three."
+	ff -i "$tmp/c.wav" -t 0.5 "$tmp/half.wav"
+	local in=(-i "$tmp/c.wav")
+	local fast=(-movflags +faststart)
+	# Each codec in MP4: only AAC plays.
+	ff "${in[@]}" -c:a aac -b:a 32k -ar 22050 "${fast[@]}" -metadata title="AAC in MP4" "${bitexact[@]}" "$c/aac.m4a"
+	ff "${in[@]}" -c:a alac -ar 8000 "${fast[@]}" "${bitexact[@]}" "$c/alac.m4a"
+	ff "${in[@]}" -c:a libopus -b:a 16k "${fast[@]}" "${bitexact[@]}" "$c/opus.mp4"
+	ff "${in[@]}" -c:a flac -ar 8000 -strict -2 "${fast[@]}" "${bitexact[@]}" "$c/flac.mp4"
+	ff "${in[@]}" -c:a ac3 -b:a 64k "${fast[@]}" "${bitexact[@]}" "$c/ac3.mp4"
+	ff "${in[@]}" -c:a eac3 -b:a 64k "${fast[@]}" "${bitexact[@]}" "$c/eac3.mp4"
+	ff "${in[@]}" -c:a libmp3lame -b:a 32k -f mp4 "${fast[@]}" "${bitexact[@]}" "$c/mp3.m4a"
+	ff "${in[@]}" -c:a mp2 -b:a 64k "${fast[@]}" "${bitexact[@]}" "$c/mp2.mp4"
+	# Video: with no audio track, and with AAC (the audio track decides).
+	ff -f lavfi -i color=c=black:s=32x32:r=5:d=1 -c:v mpeg4 -an "${fast[@]}" "${bitexact[@]}" "$c/video.mp4"
+	ff -f lavfi -i color=c=black:s=32x32:r=5:d=1 "${in[@]}" -shortest -c:v mpeg4 -c:a aac -b:a 32k "${fast[@]}" "${bitexact[@]}" "$c/video-aac.mp4"
+	# Bit rates and layouts in MP4: below, at and above 16–384 kbps; moov
+	# at the end; fragmented; 5.1; a rate Alexa does not play; QuickTime.
+	ff "${in[@]}" -c:a aac -b:a 8k -ar 8000 "${bitexact[@]}" "$c/aac-8k-moov-end.m4a"
+	ff "${in[@]}" -c:a aac -b:a 32k -ar 22050 -metadata title="Moov at the end" "${bitexact[@]}" "$c/aac-moov-end.m4a"
+	ff "${in[@]}" -c:a aac -b:a 8k -ar 8000 -movflags frag_keyframe+empty_moov "${bitexact[@]}" "$c/aac-8k-frag.mp4"
+	ff "${in[@]}" -c:a aac -b:a 32k -ar 22050 -movflags frag_keyframe+empty_moov -metadata title="Fragmented" "${bitexact[@]}" "$c/aac-frag.mp4"
+	ff "${in[@]}" -c:a aac -b:a 20k -ar 22050 "${fast[@]}" "${bitexact[@]}" "$c/aac-20k.m4a"
+	ff -i "$tmp/half.wav" -af "pan=5.1|FL=c0|FR=c0|FC=c0|LFE=c0|BL=c0|BR=c0" -ar 48000 -c:a aac -b:a 392k "${fast[@]}" "${bitexact[@]}" "$c/aac-392k-5.1.m4a"
+	ff "${in[@]}" -c:a aac -b:a 32k -ar 32000 "${fast[@]}" "${bitexact[@]}" "$c/aac-32khz.m4a"
+	ff "${in[@]}" -c:a aac -b:a 32k -ar 44100 -f mov -metadata title="QuickTime AAC" "${bitexact[@]}" "$c/quicktime.m4a"
+	# ADTS: below, in and above the bounds; and named .mp3 (aws s3 cp
+	# gives it audio/mpeg): the content decides.
+	ff "${in[@]}" -c:a aac -b:a 8k -ar 8000 -f adts "${bitexact[@]}" "$c/adts-8k.aac"
+	ff "${in[@]}" -c:a aac -b:a 32k -ar 22050 -f adts "${bitexact[@]}" "$c/adts.aac"
+	ff -i "$tmp/half.wav" -af "pan=5.1|FL=c0|FR=c0|FC=c0|LFE=c0|BL=c0|BR=c0" -ar 48000 -c:a aac -b:a 392k -f adts "${bitexact[@]}" "$c/adts-392k-5.1.aac"
+	ff "${in[@]}" -c:a aac -b:a 32k -ar 22050 -f adts "${bitexact[@]}" "$c/adts-named.mp3"
+	# MP3: a free-format stream (above any bit rate index), VBR with no
+	# Xing header, 40 KB of zeros before the frames, MP3 inside WAV.
+	lame --quiet --freeformat -b 448 -m m --resample 48 "$tmp/half.wav" "$c/freeformat.mp3"
+	lame --quiet -V 7 -B 64 -t -m m --resample 22.05 "$tmp/c.wav" "$c/vbr-no-xing.mp3"
+	lame --quiet -b 32 -m m --resample 22.05 "$tmp/c.wav" "$tmp/plain.mp3"
+	{ head -c 40960 /dev/zero; cat "$tmp/plain.mp3"; } >"$c/zeros.mp3"
+	ff "${in[@]}" -c:a libmp3lame -b:a 32k -ar 22050 -f wav "${bitexact[@]}" "$c/riff.mp3"
+	# Tags: ID3v2.3 (LAME), ID3v2.4 (ffmpeg), ID3v1 only, and languages.
+	lame --quiet -b 32 -m m --resample 22.05 --tt "Tres" --tv TLAN=spa "$tmp/c.wav" "$c/id3v23-spa.mp3"
+	ff -i "$tmp/plain.mp3" -c copy -id3v2_version 4 -metadata title="Cuatro" -metadata language=fra "${bitexact[@]}" "$c/id3v24-fra.mp3"
+	lame --quiet -b 32 -m m --resample 22.05 --id3v1-only --tt "Solo uno" "$tmp/c.wav" "$c/id3v1.mp3"
+	ff -i "$tmp/plain.mp3" -c copy -id3v2_version 3 -metadata title="Garbage" -metadata language=xx1 "${bitexact[@]}" "$c/lang-xx1.mp3"
+	ff -i "$tmp/plain.mp3" -c copy -id3v2_version 3 -metadata title="Dos letras" -metadata language=es "${bitexact[@]}" "$c/lang-es.mp3"
+	# Playlists: refused (jokebox plays files from its bucket).
+	printf '[playlist]\nFile1=https://example.com/a.mp3\nNumberOfEntries=1\n' >"$c/list.pls"
+	printf '#EXTM3U\nhttps://example.com/a.mp3\n' >"$c/list.m3u"
+	du -sh "$c"
+}
+if [[ ${1:-} == corpus ]]; then
+	corpus
+	exit
+fi
 
 max_seconds=8 # media clips must be short: jokes, not stories
 
@@ -101,8 +168,6 @@ printf 'This is a text file, not audio.\nIt is named .mp3 to test rejection.\n' 
 
 # Recordings for `jokebox add` (cmd/jokebox/add_test.go): formats Alexa does
 # not play, one it plays, and two clips 12 dB apart for --normalize.
-ff() { ffmpeg -nostdin -v error -y "$@"; }
-bitexact=(-fflags +bitexact -flags:a +bitexact)
 espeak-ng -v en-us -s 160 -w "$tmp/w.wav" "A wave file."
 # AAC in MP4 (fast start, so the indexer's head holds moov): 24 kbit/s plays,
 # 8 kbit/s is refused.
@@ -119,4 +184,5 @@ lame --quiet -b 32 -m m --resample 22.05 --tt "Loud Joke" "$tmp/loud.wav" "$d/lo
 lame --quiet -b 32 -m m --resample 22.05 --tt "Quiet Joke" "$tmp/quiet.wav" "$d/quiet.mp3"
 : >"$d/empty.mp3"
 
+corpus
 du -sh media "$d"

@@ -125,7 +125,7 @@ func TestProbeGolden(t *testing.T) {
 		Reason   string `json:",omitempty"`
 	}
 	got := map[string]golden{}
-	for _, dir := range []string{"media", "testdata/audio"} {
+	for _, dir := range []string{"media", "testdata/audio", "testdata/corpus"} {
 		root := filepath.Join("..", "..", dir)
 		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() || !Playable(p) {

@@ -74,9 +74,12 @@ func children(s *source, from, to int64, fn func(box) bool) bool {
 
 // body returns a box's body when it is at most maxBoxRead bytes and can be
 // read whole, else nil.
-func body(s *source, bx box) []byte {
+func body(s *source, bx box) []byte { return bodyUpTo(s, bx, maxBoxRead) }
+
+// bodyUpTo is body with a bound of limit bytes.
+func bodyUpTo(s *source, bx box, limit int64) []byte {
 	n := bx.end - bx.bodyStart
-	if n > maxBoxRead {
+	if n > limit {
 		return nil
 	}
 	b := s.bytes(bx.bodyStart, n)
@@ -121,6 +124,7 @@ type mp4 struct {
 	// fragments of the audio track, counted
 	fragDur, fragBytes int64
 	fragFrom, fragTo   int64 // file range the counted fragments cover
+	fragSkipped        bool  // a moof too large to read was not counted
 	sidxDur, sidxBytes int64 // first sidx: in its own timescale (sidxScale)
 	sidxScale          uint32
 }
@@ -157,6 +161,9 @@ func probeMP4(s *source) (Info, error) {
 			m.readMoov(s, bx)
 		case "mdat":
 			m.mdat += bx.end - bx.bodyStart
+			if m.fragTo == bx.start {
+				m.fragTo = bx.end // the counted fragment's samples
+			}
 		case "moof":
 			m.readMoof(s, bx)
 		case "sidx":
@@ -213,20 +220,32 @@ func probeMP4(s *source) (Info, error) {
 		info.Duration = duration(m.sidxDur, int64(m.sidxScale))
 	case m.fragDur > 0 && t.timescale > 0:
 		d := m.fragDur
-		if m.fragTo < s.size && m.fragTo > m.fragFrom {
+		if (!complete || m.fragSkipped) && m.fragTo > m.fragFrom {
 			// Fragments beyond the bound: the rest at the same time a byte.
 			d = int64(float64(d) * float64(s.size-m.fragFrom) / float64(m.fragTo-m.fragFrom))
 			info.Estimated = true
 		}
 		info.Duration = duration(d, int64(t.timescale))
 	}
+	// The track's own duration (mdhd, with the encoder's priming) is the
+	// time its samples' bytes take.
 	secs := info.Duration.Seconds()
-	// Bit rate: as the sample description says, else the samples' bytes over the duration.
+	if t.duration > 0 && t.timescale > 0 && t.duration < 1<<62 {
+		secs = duration(int64(t.duration), int64(t.timescale)).Seconds()
+	}
+	// Bit rate: the samples' bytes over the duration when every sample was
+	// counted (stsz, or all the fragments), else what the sample
+	// description says (esds, btrt), else the fragments counted or sidx.
+	// The samples come first because a fragmented file's esds is written
+	// before them: ffmpeg puts the encoder's target there (32 kbps for a
+	// stream of 46).
 	switch {
-	case t.avgBitrate > 0:
-		info.Bitrate = int(t.avgBitrate)
 	case t.sampleSize > 0 && secs > 0:
 		info.Bitrate = int(min(float64(t.sampleSize)*8/secs, 1e9))
+	case m.fragBytes > 0 && m.fragDur > 0 && t.timescale > 0 && complete && !m.fragSkipped:
+		info.Bitrate = rate(m.fragBytes*8, m.fragDur, int64(t.timescale))
+	case t.avgBitrate > 0:
+		info.Bitrate = int(t.avgBitrate)
 	case m.fragBytes > 0 && m.fragDur > 0 && t.timescale > 0:
 		info.Bitrate = rate(m.fragBytes*8, m.fragDur, int64(t.timescale))
 	case m.sidxBytes > 0 && m.sidxDur > 0:
@@ -277,8 +296,15 @@ func (m *mp4) readMoov(s *source, moov box) {
 			})
 		case "udta":
 			children(s, bx.bodyStart, bx.end, func(u box) bool {
-				if u.typ == "meta" && m.title == "" {
+				switch u.typ {
+				case "meta":
 					m.title = metaTitle(s, u)
+				case "\xa9nam":
+					// QuickTime user data text: size (2), language (2), text.
+					if b := body(s, u); len(b) >= 4 {
+						n := int(binary.BigEndian.Uint16(b))
+						m.title = string(b[4:min(len(b), 4+n)])
+					}
 				}
 				return m.title == ""
 			})
@@ -332,7 +358,8 @@ func readTrak(s *source, trak box) mp4Track {
 			case "mdhd":
 				t.timescale, t.duration = fullBoxTimes(s.bytes(bx.bodyStart, min(bx.end-bx.bodyStart, 32)), 12, 20)
 			case "hdlr":
-				if b := s.bytes(bx.bodyStart, min(bx.end-bx.bodyStart, 12)); len(b) >= 12 {
+				// The media handler, not a QuickTime data handler in minf.
+				if b := s.bytes(bx.bodyStart, min(bx.end-bx.bodyStart, 12)); len(b) >= 12 && parent.typ == "mdia" {
 					t.handler = string(b[8:12])
 				}
 			case "stsd":
@@ -382,7 +409,12 @@ func stszTotal(s *source, bx box) int64 {
 	}
 	var total int64
 	for off, left := bx.bodyStart+12, count*4; left > 0; {
-		t := s.bytes(off, min(left, readAhead))
+		// What was read already, else one read for the rest of the table.
+		t := s.have(off)
+		if len(t) < 4 {
+			t = s.bytes(off, left)
+		}
+		t = t[:min(int64(len(t)), left)]
 		if len(t) < 4 {
 			return -1
 		}
@@ -631,8 +663,11 @@ func (m *mp4) readMoof(s *source, moof box) {
 	if m.audio == nil {
 		return
 	}
-	b := body(s, moof)
+	// A moof lists its samples (8 bytes each in ffmpeg's): one fragment
+	// of a ten-minute file is 100 KB.
+	b := bodyUpTo(s, moof, MaxRead/2)
 	if b == nil {
+		m.fragSkipped = true
 		return
 	}
 	if m.fragFrom == 0 {

@@ -30,11 +30,15 @@ func probeStream(s *source, ext string) (Info, error) {
 		return info, nil
 	}
 	start = skipZeros(s, start)
+	// Tags at the end: a title when there is none yet, and in any case,
+	// when already read, the bytes that are not audio.
 	end := s.size
-	if info.Title == "" {
-		var title string
+	if info.Title == "" || s.size-int64(len(s.head)) <= 0 {
 		title, tail := tailTitle(s, start)
-		info.Title, end = title, s.size-tail
+		end = s.size - tail
+		if info.Title == "" {
+			info.Title = title
+		}
 	}
 	w := s.bytes(start, syncWindow+8<<10)
 	var (

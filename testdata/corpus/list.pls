@@ -1,0 +1,3 @@
+[playlist]
+File1=https://example.com/a.mp3
+NumberOfEntries=1
