@@ -227,7 +227,7 @@ var (
 		"goods", "savings", "knock", "bedtime", "bingo", "rock", "roll", "pop", "jazz", "blues",
 		"music", "fun", "love", "halloween", "easter", "info", "hip", "hop", "country", "gospel", "soul", "metal",
 		"classical", "folk", "funk", "disco", "techno", "house", "punk", "rap", "reggae", "opera", "swing",
-		"trivia",
+		"trivia", "stuff", "information", "advice", "homework", "furniture", "equipment", "luggage", "money", "water", "rice",
 	}
 )
 
