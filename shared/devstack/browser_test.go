@@ -67,6 +67,9 @@ type playerState struct {
 	Playlists   []string `json:"playlists"`
 	SkillID     string   `json:"skillId"`
 	Ready       bool     `json:"ready"`
+	Session     string   `json:"session"`
+	DeviceID    string   `json:"deviceId"`
+	UserID      string   `json:"userId"`
 }
 
 func state(t *testing.T, ctx context.Context) playerState {

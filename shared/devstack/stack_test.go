@@ -22,6 +22,7 @@ import (
 	"github.com/jokebox/jokebox/shared/alexa"
 	"github.com/jokebox/jokebox/shared/devstack"
 	"github.com/jokebox/jokebox/shared/index"
+	"github.com/jokebox/jokebox/shared/listeners"
 	"github.com/jokebox/jokebox/shared/skill"
 	"github.com/jokebox/jokebox/shared/spoken"
 	"github.com/jokebox/jokebox/shared/store"
@@ -84,7 +85,9 @@ func startStack(t *testing.T, media map[string]string) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sk, err := skill.New(st, signer, skill.Config{SkillID: testSkillID, Continuous: true, ManifestTTL: 0, Playlists: playlists}, log)
+	// Listeners in memory, as jokebox dev keeps them.
+	sk, err := skill.New(st, signer, skill.Config{SkillID: testSkillID, Continuous: true, ManifestTTL: 0, Playlists: playlists,
+		Listeners: listeners.NewMemory()}, log)
 	if err != nil {
 		t.Fatal(err)
 	}

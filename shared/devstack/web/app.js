@@ -56,6 +56,8 @@
       kindOut: "request", kindIn: "response", kindAudio: "player", kindError: "error",
       placeholder: "Say something: {play}“pause”, “next”, “tell me a joke”…", playExample: "“play {name}”, ",
       rejectedTitle: "Not played",
+      deviceLabel: "Device", device1: "Echo 1", device2: "Echo 2 (same account)", otherSkill: "Another skill played",
+      otherSkillTitle: "Music from another skill played on this device: it no longer sends jokebox's token",
     },
     es: {
       subtitle: "simulador de dispositivo", locale: "Idioma", screen: "Pantalla", speak: "Voz",
@@ -73,6 +75,8 @@
       kindOut: "petición", kindIn: "respuesta", kindAudio: "reproductor", kindError: "error",
       placeholder: "Di algo: {play}“pausa”, “siguiente”, “cuéntame un chiste”…", playExample: "“pon {name}”, ",
       rejectedTitle: "No se reproducen",
+      deviceLabel: "Dispositivo", device1: "Echo 1", device2: "Echo 2 (misma cuenta)", otherSkill: "Ha sonado otra skill",
+      otherSkillTitle: "Ha sonado música de otra skill en este dispositivo: ya no envía el token de jokebox",
     },
   };
 
@@ -647,6 +651,70 @@
     log.scrollTop = log.scrollHeight;
   }
 
+  // ---- other skills and other devices ---------------------------------------
+
+  // Two devices of one account (the same userId): each keeps its own player
+  // context, as real devices do; the page shows one at a time.
+  const devices = [
+    { deviceId: state.deviceId, token: "", activity: "IDLE", offsetMs: 0 },
+    { deviceId: persistent("jokebox.deviceId2", () => "amzn1.ask.device.DEV" + hex(24)), token: "", activity: "IDLE", offsetMs: 0 },
+  ];
+  let deviceIndex = 0;
+
+  // stopHere stops our stream on the shown device, as a device does when
+  // something else takes over its speaker: PlaybackStopped, then silence.
+  async function stopHere() {
+    if (!state.current || state.activity !== "PLAYING") return;
+    const old = { token: state.token, offset: currentOffset() };
+    state.activity = "STOPPED"; // so the pause handler stays quiet
+    state.offsetMs = old.offset;
+    audio.pause();
+    await send({ type: "AudioPlayer.PlaybackStopped", token: old.token, offsetInMilliseconds: old.offset }, false);
+  }
+
+  // dropStream forgets the stream, the queue and the session.
+  function dropStream() {
+    generation++; // a start still loading is cancelled
+    state.loading = false;
+    state.queue = [];
+    state.current = null;
+    state.stopped = true;
+    state.session = null;
+    audio.removeAttribute("src");
+    audio.load();
+  }
+
+  // anotherSkillPlayed is what a real device does after music from another
+  // skill: our stream stopped, and the next requests carry no jokebox token
+  // (context.AudioPlayer IDLE), in a new session.
+  async function anotherSkillPlayed() {
+    await stopHere();
+    dropStream();
+    state.token = "";
+    state.activity = "IDLE";
+    state.offsetMs = 0;
+    logEvent("audio", "another skill played: this device no longer holds jokebox's token");
+    render();
+  }
+
+  // useDevice shows device i: the one shown stops our stream and keeps its
+  // player context; i's context comes back.
+  async function useDevice(i) {
+    if (i === deviceIndex || !devices[i]) return;
+    await stopHere();
+    devices[deviceIndex] = { deviceId: state.deviceId, token: state.token, activity: state.activity, offsetMs: state.offsetMs };
+    dropStream();
+    deviceIndex = i;
+    const d = devices[i];
+    state.deviceId = d.deviceId;
+    state.token = d.token;
+    state.activity = d.activity;
+    state.offsetMs = d.offsetMs;
+    $("device").value = String(i);
+    logEvent("audio", `now on ${t(i === 0 ? "device1" : "device2")} (${d.deviceId.slice(-6)})`);
+    render();
+  }
+
   // ---- user actions --------------------------------------------------------
 
   function launch() {
@@ -689,6 +757,8 @@
   $("dev-pause").addEventListener("click", () => device("Pause"));
   $("dev-next").addEventListener("click", () => device("Next"));
   $("dev-prev").addEventListener("click", () => device("Previous"));
+  $("btn-other-skill").addEventListener("click", () => anotherSkillPlayed());
+  $("device").addEventListener("change", () => useDevice(Number($("device").value)));
   $("clearLog").addEventListener("click", () => { $("log").textContent = ""; });
   $("follow").addEventListener("change", () => { state.follow = $("follow").checked; });
   $("screen").addEventListener("change", render);
@@ -792,6 +862,8 @@
       playlists: state.playlists.map((p) => p.name),
       skillId: state.skillId,
       ready: state.ready,
+      deviceId: state.deviceId,
+      userId: state.userId,
     }),
     log: () => logEntries.slice(),
     history: () => state.history.map((e) => ({ id: e.id, auto: e.auto, type: e.req.request.type, status: e.status })),
@@ -802,6 +874,8 @@
     intent,
     device,
     setSpeak: (on) => { state.speak = !!on; $("speak").checked = !!on; },
+    anotherSkillPlayed,
+    useDevice,
     refreshInfo,
   };
 })();
