@@ -111,10 +111,13 @@ func (e *StepError) Error() string {
 
 func (e *StepError) Unwrap() error { return e.Err }
 
-// step is one idempotent action; run returns what it did, for the log.
-type step struct {
-	name string
-	run  func(ctx context.Context) (string, error)
+// Step is one idempotent action: Run checks before it acts and returns
+// what it did, for the log.
+type Step struct {
+	// Name says what the step does ("publish a new version of f").
+	Name string
+	// Run performs the step, or finds it done, and says which.
+	Run func(ctx context.Context) (string, error)
 }
 
 func (r *Releaser) out() io.Writer {
@@ -124,26 +127,36 @@ func (r *Releaser) out() io.Writer {
 	return r.Out
 }
 
-func (r *Releaser) runSteps(ctx context.Context, title string, steps []step) error {
-	w := r.out()
-	if r.DryRun {
+func (r *Releaser) runSteps(ctx context.Context, title string, steps []Step) error {
+	return RunSteps(ctx, r.out(), title, steps, r.DryRun, r.Resume)
+}
+
+// RunSteps runs steps in order, printing one line per step to w, and stops
+// at the first failure with a *StepError naming the completed steps and
+// resume, the command that runs them again. With dryRun it prints the steps
+// and runs none.
+func RunSteps(ctx context.Context, w io.Writer, title string, steps []Step, dryRun bool, resume string) error {
+	if w == nil {
+		w = io.Discard
+	}
+	if dryRun {
 		fmt.Fprintf(w, "%s (dry run: nothing is called)\n", title)
 		for i, s := range steps {
-			fmt.Fprintf(w, "  %d/%d would %s\n", i+1, len(steps), s.name)
+			fmt.Fprintf(w, "  %d/%d would %s\n", i+1, len(steps), s.Name)
 		}
 		return nil
 	}
 	fmt.Fprintln(w, title)
 	var done []string
 	for i, s := range steps {
-		fmt.Fprintf(w, "  %d/%d %s ...\n", i+1, len(steps), s.name)
-		note, err := s.run(ctx)
+		fmt.Fprintf(w, "  %d/%d %s ...\n", i+1, len(steps), s.Name)
+		note, err := s.Run(ctx)
 		if err != nil {
 			fmt.Fprintf(w, "  %d/%d failed: %v\n", i+1, len(steps), err)
-			return &StepError{Completed: done, Step: s.name, Resume: r.Resume, Err: err}
+			return &StepError{Completed: done, Step: s.Name, Resume: resume, Err: err}
 		}
 		fmt.Fprintf(w, "  %d/%d done: %s\n", i+1, len(steps), note)
-		done = append(done, s.name+" ("+note+")")
+		done = append(done, s.Name+" ("+note+")")
 	}
 	return nil
 }
@@ -184,29 +197,15 @@ func (r *Releaser) Release(ctx context.Context, opts Options) error {
 		return err
 	}
 	var version, nextARN, liveARN string
-	steps := []step{
-		{"publish a new version of " + r.Function, func(ctx context.Context) (string, error) {
-			v, err := r.publish(ctx)
-			version = v
-			return "version " + v, err
-		}},
-		{"point alias " + AliasNext + " at the new version", func(ctx context.Context) (string, error) {
-			arn, note, err := r.pointAlias(ctx, AliasNext, version, "jokebox next")
-			nextARN = arn
-			return note, err
-		}},
-		{"let Alexa invoke alias " + AliasNext + " for skill " + r.SkillID, func(ctx context.Context) (string, error) {
-			return r.grant(ctx, AliasNext)
-		}},
-	}
+	steps := r.nextSteps(&version, &nextARN)
 	if !opts.Submit {
-		steps = append(steps, step{"set the development stage's endpoint to alias " + AliasNext, func(ctx context.Context) (string, error) {
+		steps = append(steps, Step{"set the development stage's endpoint to alias " + AliasNext, func(ctx context.Context) (string, error) {
 			return r.setEndpoint(ctx, nextARN)
 		}})
 		return r.runSteps(ctx, "release "+r.Function, steps)
 	}
 	steps = append(steps,
-		step{"check that alias " + AliasLive + " runs the new version", func(ctx context.Context) (string, error) {
+		Step{"check that alias " + AliasLive + " runs the new version", func(ctx context.Context) (string, error) {
 			a, err := r.getAlias(ctx, AliasLive)
 			if err != nil {
 				return "", err
@@ -221,20 +220,20 @@ func (r *Releaser) Release(ctx context.Context, opts Options) error {
 			liveARN = aws.ToString(a.AliasArn)
 			return "live is at version " + version, nil
 		}},
-		step{"let Alexa invoke alias " + AliasLive + " for skill " + r.SkillID, func(ctx context.Context) (string, error) {
+		Step{"let Alexa invoke alias " + AliasLive + " for skill " + r.SkillID, func(ctx context.Context) (string, error) {
 			return r.grant(ctx, AliasLive)
 		}},
-		step{"set the development stage's endpoint to alias " + AliasLive + " for certification", func(ctx context.Context) (string, error) {
+		Step{"set the development stage's endpoint to alias " + AliasLive + " for certification", func(ctx context.Context) (string, error) {
 			return r.setEndpoint(ctx, liveARN)
 		}},
-		step{"validate the development stage", func(ctx context.Context) (string, error) {
+		Step{"validate the development stage", func(ctx context.Context) (string, error) {
 			v, err := r.Skill.Validate(ctx, r.SkillID, smapi.StageDevelopment, r.Locales)
 			if err != nil {
 				return "", err
 			}
 			return "validation " + v.ID + " " + v.Status, nil
 		}},
-		step{"submit the skill for certification", func(ctx context.Context) (string, error) {
+		Step{"submit the skill for certification", func(ctx context.Context) (string, error) {
 			cert, err := r.Skill.Submit(ctx, r.SkillID, opts.PublicationMethod)
 			if err != nil {
 				return "", err
@@ -245,6 +244,33 @@ func (r *Releaser) Release(ctx context.Context, opts Options) error {
 	return r.runSteps(ctx, "release "+r.Function+" for certification", steps)
 }
 
+// NextSteps are the steps that make alias `next` the development stage's
+// endpoint on the Lambda side: publish a version, point `next` at it, and let
+// Alexa invoke `next` for this skill only. Running them sets *nextARN to
+// the alias's ARN. Release runs them before setting the skill's endpoint;
+// a deploy runs them before uploading the manifest that names `next`.
+func (r *Releaser) NextSteps(nextARN *string) []Step {
+	return r.nextSteps(new(string), nextARN)
+}
+
+func (r *Releaser) nextSteps(version, nextARN *string) []Step {
+	return []Step{
+		{"publish a new version of " + r.Function, func(ctx context.Context) (string, error) {
+			v, err := r.publish(ctx)
+			*version = v
+			return "version " + v, err
+		}},
+		{"point alias " + AliasNext + " at the new version", func(ctx context.Context) (string, error) {
+			arn, note, err := r.pointAlias(ctx, AliasNext, *version, "jokebox next")
+			*nextARN = arn
+			return note, err
+		}},
+		{"let Alexa invoke alias " + AliasNext + " for skill " + r.SkillID, func(ctx context.Context) (string, error) {
+			return r.grant(ctx, AliasNext)
+		}},
+	}
+}
+
 // Promote points `live` at the version `next` runs, recording the version
 // `live` ran before so that Rollback can return to it.
 func (r *Releaser) Promote(ctx context.Context) error {
@@ -252,7 +278,7 @@ func (r *Releaser) Promote(ctx context.Context) error {
 		return err
 	}
 	var version string
-	steps := []step{
+	steps := []Step{
 		{"read alias " + AliasNext, func(ctx context.Context) (string, error) {
 			a, err := r.getAlias(ctx, AliasNext)
 			if err != nil {
@@ -280,7 +306,7 @@ func (r *Releaser) Rollback(ctx context.Context) error {
 	if err := r.check(false); err != nil {
 		return err
 	}
-	steps := []step{
+	steps := []Step{
 		{"point alias " + AliasLive + " back at its previous version", func(ctx context.Context) (string, error) {
 			a, err := r.getAlias(ctx, AliasLive)
 			if err != nil {
@@ -319,7 +345,7 @@ func (r *Releaser) Hotfix(ctx context.Context) error {
 		return err
 	}
 	var version string
-	steps := []step{
+	steps := []Step{
 		{"publish a new version of " + r.Function, func(ctx context.Context) (string, error) {
 			v, err := r.publish(ctx)
 			version = v
