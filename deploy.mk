@@ -1,16 +1,23 @@
 # Deployment targets for jokebox, included from the Makefile:  include deploy.mk
 #
 #   make build                 the three Lambda bootstraps, zipped into build/NAME.zip
-#   make package [STAGE=dev]   build, then write the CloudFormation template to .serverless/
-#   make deploy  [STAGE=dev]   build, then deploy the stack (needs AWS credentials and
+#   make package [STAGE=dev] [REGION=r]  build, then write the CloudFormation template to .serverless/
+#                              (needs JOKEBOX_SKILL_ID, or SLS_FLAGS='--param skillId=amzn1.ask.skill.…')
+#   make deploy  [STAGE=dev] [REGION=r]  build, then deploy the stack (needs AWS credentials and
 #                              JOKEBOX_SKILL_ID, or SLS_FLAGS='--param skillId=amzn1.ask.skill.…')
-#   make remove  [STAGE=dev]   delete the stack (the audio bucket is kept; see README)
+#   make remove  [STAGE=dev] [REGION=r]  delete the stack (the audio bucket is kept)
 #   make lint-deploy           cfn-lint on the packaged template, actionlint on the workflows (as make lint)
 #
 # serverless is the osls fork pinned in package.json, run from node_modules.
+# The region is `jokebox region`'s (REGION, else AWS_REGION, else the AWS
+# config's, else us-east-1; refused unless Alexa calls it): the one rule,
+# in shared/deploy, that jokebox deploy uses too.
 
 STAGE ?= dev
+REGION ?=
 SLS_FLAGS ?=
+JOKEBOX := $(GO) run ./cmd/jokebox
+REGION_FLAG = $(if $(REGION),--region $(REGION))
 LAMBDA_FUNCTIONS := skill indexer rotator
 LAMBDA_BUILD_DIR := build
 LAMBDA_GOFLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w"
@@ -46,16 +53,16 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 
 package: build node_modules/.package-lock.json
-	$(SLS) package --stage $(STAGE) $(SLS_FLAGS)
+	region=$$($(JOKEBOX) region $(REGION_FLAG)) && $(SLS) package --stage $(STAGE) --region "$$region" $(SLS_FLAGS)
 
 deploy: build node_modules/.package-lock.json
-	$(SLS) deploy --stage $(STAGE) $(SLS_FLAGS)
+	region=$$($(JOKEBOX) region $(REGION_FLAG)) && $(SLS) deploy --stage $(STAGE) --region "$$region" $(SLS_FLAGS)
 
 remove: node_modules/.package-lock.json
-	$(SLS) remove --stage $(STAGE) $(SLS_FLAGS)
+	region=$$($(JOKEBOX) region $(REGION_FLAG)) && $(SLS) remove --stage $(STAGE) --region "$$region" $(SLS_FLAGS)
 
 # Lints the `test` stage's template, which needs no skill ID or credentials.
 lint-deploy: build node_modules/.package-lock.json
-	$(SLS) package --stage test
+	$(SLS) package --stage test --region us-east-1
 	cfn-lint --non-zero-exit-code error $(CFN_TEMPLATE)
 	$(ACTIONLINT) .github/workflows/*.yml

@@ -1013,7 +1013,7 @@ func writeZip(t *testing.T, path string, bootstrap []byte) {
 func packageTemplate(t *testing.T, stage string) (cfnTemplate, string) {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "package")
-	serverless(t, []string{"JOKEBOX_BUILD_DIR=" + placeholderZips(t)}, "package", "--stage", stage, "--package", out)
+	serverless(t, []string{"JOKEBOX_BUILD_DIR=" + placeholderZips(t)}, "package", "--stage", stage, "--region", "us-east-1", "--package", out)
 	path := filepath.Join(out, "cloudformation-template-update-stack.json")
 	return readTemplate(t, path), path
 }
@@ -1121,8 +1121,8 @@ func deployLocal(t *testing.T) stackResources {
 	pkg := filepath.Join(t.TempDir(), "package")
 	// Poll CloudFormation every 250 ms instead of osls's default 5 s.
 	env := append(res.Env(""), "JOKEBOX_BUILD_DIR="+zips, "SLS_AWS_MONITORING_FREQUENCY=250")
-	serverless(t, env, "package", "--stage", "local", "--package", pkg)
-	serverless(t, env, "deploy", "--stage", "local", "--package", pkg)
+	serverless(t, env, "package", "--stage", "local", "--region", res.Region, "--package", pkg)
+	serverless(t, env, "deploy", "--stage", "local", "--region", res.Region, "--package", pkg)
 	t.Logf("deployLocal: serverless package + deploy --stage local: %v", time.Since(start).Round(time.Millisecond))
 
 	start = time.Now()

@@ -73,6 +73,7 @@ func newTree() *command {
 		invokeCommand(),
 		skillCommand(),
 		releaseCommand(),
+		regionCommand(),
 	}}
 	root.link("")
 	return root
