@@ -26,7 +26,9 @@ func makePackage(t *testing.T, env []string, args ...string) (string, string) {
 		t.Fatal(err)
 	}
 	paths := strings.Fields(string(out))
-	cmd := exec.Command("make", append([]string{"--no-print-directory", "package", "STAGE=test",
+	// -o: never `npm ci` here (package-lock.json newer than node_modules
+	// would), which would empty node_modules under the other tests.
+	cmd := exec.Command("make", append([]string{"--no-print-directory", "-o", "node_modules/.package-lock.json", "package", "STAGE=test",
 		"LAMBDA_BUILD_DIR=" + dir, "SLS_FLAGS=--package " + pkg}, args...)...)
 	cmd.Dir = repoRoot(t)
 	for _, kv := range os.Environ() {
