@@ -371,6 +371,10 @@ func FuzzDecodeModel(f *testing.F) {
 	}
 	f.Add([]byte(`{"interactionModel":{"languageModel":{"invocationName":"x","intents":[{"name":"A","samples":["{"]}]}}}`))
 	f.Add([]byte(`null`))
+	real, err := Load(realDir)
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := DecodeModel(b)
 		if err != nil {
@@ -378,6 +382,10 @@ func FuzzDecodeModel(f *testing.F) {
 		}
 		pkg := &Package{Models: map[string]Model{"en-US": m}}
 		_ = Validate(pkg, handledIntents)
+		// Build fits the example phrases to whatever the model holds.
+		pkg.Skill = real.Skill
+		built, _ := Build(pkg, []string{"animales", "Top 10"}, nil)
+		_ = Validate(built, handledIntents)
 	})
 }
 
@@ -416,11 +424,21 @@ func FuzzDecodeSkill(f *testing.F) {
 	}
 	f.Add(b)
 	f.Add([]byte(`{"manifest":{"publishingInformation":{"locales":{"en-US":{"examplePhrases":["Alexa"]}}}}}`))
+	f.Add([]byte(`{"manifest":{"publishingInformation":{"locales":{"es-ES":{"examplePhrases":["Alexa, pide a caja de chistes que ponga (dinosaurios) [x]"]}}}}}`))
+	real, err := Load(realDir)
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, err := DecodeSkill(b)
 		if err != nil {
 			return
 		}
 		_ = Validate(&Package{Skill: s, Models: map[string]Model{}}, handledIntents)
+		// Its example phrases against the real models, and fitted by Build.
+		p := &Package{Skill: s, Models: real.Models}
+		_ = Validate(p, handledIntents)
+		built, _ := Build(p, []string{"chistes"}, nil)
+		_ = Validate(built, handledIntents)
 	})
 }

@@ -237,3 +237,35 @@ func TestPlain(t *testing.T) {
 		}
 	}
 }
+
+// FuzzSay: any folder name gives forms without a panic; Form and Say are
+// idempotent, so a spoken form read again is the same form; a name is
+// never among its own synonyms; and Normalize agrees on a name and its
+// spoken form.
+func FuzzSay(f *testing.F) {
+	for _, s := range []string{"Los 3 Cerditos", "Rock & Roll", "A.B.C. Songs", "Dad’s Jokes", "Top 10", "Agente 007", "BBC", "a.b", "&&", "1234567", "ʼ'’"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		for _, lang := range []string{"es", "en"} {
+			form := Form(name)
+			if again := Form(form); again != form {
+				t.Errorf("Form(%q) = %q, but Form of that is %q", name, form, again)
+			}
+			said := Say(lang, name)
+			if again := Say(lang, said); again != said {
+				t.Errorf("Say(%s, %q) = %q, but Say of that is %q", lang, name, said, again)
+			}
+			if a, b := Normalize(lang, name), Normalize(lang, said); a != b {
+				t.Errorf("Normalize(%s): %q → %q but its spoken form %q → %q", lang, name, a, said, b)
+			}
+			_ = Variants(lang, said)
+		}
+		var o *Overrides
+		for _, l := range []string{"es-MX", "en-GB"} {
+			if slices.Contains(o.Synonyms(name, l), o.Name(name, l)) {
+				t.Errorf("%s: %q is among its own synonyms", l, name)
+			}
+		}
+	})
+}
