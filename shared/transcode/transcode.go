@@ -1,6 +1,15 @@
 // Package transcode turns recordings Alexa cannot play into MP3 and brings
 // their loudness to a target, by running ffmpeg.
 //
+// ffmpeg reads exactly one local file and nothing else: the caller opens the
+// file and passes the descriptor, which ffmpeg inherits and reads as
+// file:/dev/fd/3 (the inode that was checked, whatever its name names
+// later); -protocol_whitelist file keeps it off the network and
+// -format_whitelist (InputFormats) off the demuxers that open other files
+// or URLs (HLS, concat, image sequences…). ffmpeg runs with a minimal
+// environment (no AWS_*, ASK_* or tokens) and dies with jokebox (Pdeathsig
+// on Linux; its own process group, killed on cancel, elsewhere).
+//
 // Measure decodes a whole file through ffmpeg's ebur128 filter: it reads the
 // integrated loudness (EBU R128, LUFS) and the true peak (dBTP), and fails
 // with ErrUndecodable when ffmpeg cannot decode the file. Convert writes an
@@ -25,18 +34,16 @@ import (
 	"math"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
 )
 
-// EnvFFmpeg is the environment variable that names the ffmpeg binary; when
-// it is empty, ffmpeg is looked up on PATH.
-const EnvFFmpeg = "JOKEBOX_FFMPEG"
-
-// Install is how to get ffmpeg, for messages.
-const Install = "install ffmpeg (Debian/Ubuntu: apt-get install -y ffmpeg; macOS: brew install ffmpeg) or set " + EnvFFmpeg + " to its path"
+// Install is how to get ffmpeg, for messages; callers add the variable
+// that names its path (config.EnvFFmpeg).
+const Install = "install ffmpeg (Debian/Ubuntu: apt-get install -y ffmpeg; macOS: brew install ffmpeg)"
 
 var (
 	// ErrNotFound is returned by Find when there is no ffmpeg to run.
@@ -51,13 +58,13 @@ type FFmpeg struct {
 	Path string // the binary
 }
 
-// Find returns the ffmpeg named by JOKEBOX_FFMPEG (read with getenv), else
-// the one on PATH, or an error wrapping ErrNotFound.
-func Find(getenv func(string) string) (*FFmpeg, error) {
-	if p := getenv(EnvFFmpeg); p != "" {
+// Find returns the ffmpeg at path (the configured one: config.EnvFFmpeg),
+// else, when path is "", the one on PATH, or an error wrapping ErrNotFound.
+func Find(path string) (*FFmpeg, error) {
+	if p := path; p != "" {
 		st, err := os.Stat(p)
 		if err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
-			return nil, fmt.Errorf("%s=%s is not an executable file: %w", EnvFFmpeg, p, ErrNotFound)
+			return nil, fmt.Errorf("%s is not an executable file: %w", p, ErrNotFound)
 		}
 		return &FFmpeg{Path: p}, nil
 	}
@@ -88,7 +95,8 @@ func (l Loudness) String() string {
 // Measurement is what Measure learns from decoding a file.
 type Measurement struct {
 	Loudness
-	Title string // the title tag of the file or its audio stream; "" when none
+	Title    string // the title tag of the file or its audio stream; "" when none
+	Language string // the language tag of the file or its audio stream, as written ("spa", "es"); "" when none
 }
 
 // Silent is the integrated loudness at and under which a file is taken as
@@ -99,18 +107,90 @@ var (
 	reIntegrated = regexp.MustCompile(`(?m)^\s*I:\s*(-?[0-9.]+|-?inf) LUFS`)
 	rePeak       = regexp.MustCompile(`(?m)^\s*Peak:\s*(-?[0-9.]+|-?inf) dBFS`)
 	reTitle      = regexp.MustCompile(`(?m)^\s+title\s*:\s?(.*)$`)
+	reLanguage   = regexp.MustCompile(`(?mi)^\s+language\s*:\s?(.*)$`)
+	reStreamLang = regexp.MustCompile(`(?m)^\s+Stream #0:\d+(?:\[\w+\])?\((\w+)\): Audio`)
 )
 
-// Measure decodes the first audio stream of the file at path and returns
-// its loudness and title. An error wrapping ErrUndecodable carries ffmpeg's
-// reason.
-func (f *FFmpeg) Measure(ctx context.Context, path string) (Measurement, error) {
-	stderr, err := f.run(ctx, "-nostdin", "-hide_banner", "-nostats", "-i", path,
-		"-map", "0:a:0", "-af", "ebur128=peak=true", "-f", "null", "-")
+// Measure decodes the first audio stream of the open file in and returns
+// its loudness, title and language. An error wrapping ErrUndecodable
+// carries ffmpeg's reason.
+func (f *FFmpeg) Measure(ctx context.Context, in *os.File) (Measurement, error) {
+	stdout, stderr, err := f.run(ctx, in, "-nostats", "-i", inputArg,
+		"-map", "0:a:0", "-af", "ebur128=peak=true", "-f", "null", "-",
+		"-map_metadata", "0", "-f", "ffmetadata", "pipe:1")
 	if err != nil {
-		return Measurement{}, fmt.Errorf("%w: %s", ErrUndecodable, strings.TrimPrefix(reason(stderr, err), path+": "))
+		return Measurement{}, fmt.Errorf("%w: %s", ErrUndecodable, strings.TrimPrefix(reason(stderr, err), inputArg+": "))
 	}
-	return parseSummary(stderr)
+	m, err := parseSummary(stderr)
+	if err != nil {
+		return m, err
+	}
+	// The file's own tags: ffmpeg's dump on stderr hides a file-level
+	// language (an ID3 TLAN), its ffmetadata output does not.
+	tags := parseFFMetadata(stdout)
+	if t := cleanTag(tags["title"]); t != "" {
+		m.Title = t
+	}
+	if l := cleanTag(tags["language"]); l != "" {
+		m.Language = l
+	}
+	return m, nil
+}
+
+// parseFFMetadata reads the global section of ffmpeg's ffmetadata output
+// (";FFMETADATA1", then key=value lines, with \ escapes) into lowercase
+// keys.
+func parseFFMetadata(s string) map[string]string {
+	tags := map[string]string{}
+	var key, val strings.Builder
+	inVal, esc := false, false
+	flush := func() {
+		if k := strings.ToLower(key.String()); k != "" && inVal {
+			if _, dup := tags[k]; !dup {
+				tags[k] = val.String()
+			}
+		}
+		key.Reset()
+		val.Reset()
+		inVal = false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case esc:
+			esc = false
+			if inVal {
+				val.WriteByte(c)
+			} else {
+				key.WriteByte(c)
+			}
+		case c == '\\':
+			esc = true
+		case c == '\n':
+			flush()
+		case c == '[' && key.Len() == 0 && !inVal:
+			return tags // the first section ends the global tags
+		case c == '=' && !inVal:
+			inVal = true
+		case inVal:
+			val.WriteByte(c)
+		default:
+			key.WriteByte(c)
+		}
+	}
+	flush()
+	delete(tags, ";ffmetadata1")
+	return tags
+}
+
+// cleanTag is a tag's value with control characters as spaces, trimmed.
+func cleanTag(s string) string {
+	return strings.TrimSpace(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s))
 }
 
 // parseSummary reads ebur128's summary and the input's title tag from
@@ -134,12 +214,12 @@ func parseSummary(stderr string) (Measurement, error) {
 	// the output part starts at "Stream mapping".
 	input, _, _ := strings.Cut(stderr, "Stream mapping:")
 	if t := reTitle.FindStringSubmatch(input); t != nil {
-		m.Title = strings.TrimSpace(strings.Map(func(r rune) rune {
-			if unicode.IsControl(r) {
-				return ' '
-			}
-			return r
-		}, t[1]))
+		m.Title = cleanTag(t[1])
+	}
+	if l := reStreamLang.FindStringSubmatch(input); l != nil && l[1] != "und" {
+		m.Language = l[1]
+	} else if l := reLanguage.FindStringSubmatch(input); l != nil {
+		m.Language = cleanTag(l[1])
 	}
 	return m, nil
 }
@@ -158,8 +238,9 @@ func number(s string) (float64, bool) {
 
 // Options say what Convert makes.
 type Options struct {
-	Bitrate int    // MP3 bit rate, bits a second (16000–320000); 0 means 128000
-	Title   string // ID3 title of the result
+	Bitrate  int    // MP3 bit rate, bits a second (16000–320000); 0 means 128000
+	Title    string // ID3 title (TIT2) of the result
+	Language string // ID3 language (TLAN) of the result, as the source wrote it; "" for none
 	// Normalize brings the loudness to Target LUFS with true peaks at or
 	// under PeakLimit dBTP.
 	Normalize bool
@@ -181,9 +262,14 @@ const OutputRate = 44100
 // maxPasses bounds Convert's measure-and-correct loop.
 const maxPasses = 6
 
-// Convert encodes the first audio stream of in as an MP3 file out. src is
-// Measure's result for in, used as the starting point of normalization.
-func (f *FFmpeg) Convert(ctx context.Context, in, out string, src Measurement, opt Options) (Result, error) {
+// Convert encodes the first audio stream of the open file in as an MP3 file
+// at the absolute path out, with opt's title and language as its ID3v2.3
+// tag. src is Measure's result for in, used as the starting point of
+// normalization.
+func (f *FFmpeg) Convert(ctx context.Context, in *os.File, out string, src Measurement, opt Options) (Result, error) {
+	if !filepath.IsAbs(out) {
+		return Result{}, fmt.Errorf("convert: output %q is not an absolute path", out)
+	}
 	if opt.Bitrate == 0 {
 		opt.Bitrate = 128000
 	}
@@ -206,7 +292,7 @@ func (f *FFmpeg) Convert(ctx context.Context, in, out string, src Measurement, o
 		if err := f.encode(ctx, in, out, opt, chain(gain, ceiling)); err != nil {
 			return res, err
 		}
-		m, err := f.Measure(ctx, out)
+		m, err := f.measureOutput(ctx, out)
 		if err != nil {
 			return res, fmt.Errorf("measure the converted file: %w", err)
 		}
@@ -237,30 +323,84 @@ func chain(gain, ceiling float64) string {
 		4*OutputRate, gain, min(limit*0.9, 1), max(limit, 0.0625), OutputRate)
 }
 
+// measureOutput measures a file Convert wrote.
+func (f *FFmpeg) measureOutput(ctx context.Context, out string) (Measurement, error) {
+	fh, err := os.Open(out)
+	if err != nil {
+		return Measurement{}, err
+	}
+	defer fh.Close()
+	return f.Measure(ctx, fh)
+}
+
 // encode runs one ffmpeg encode of in to out with the filter chain af ("" for none).
-func (f *FFmpeg) encode(ctx context.Context, in, out string, opt Options, af string) error {
-	args := []string{"-nostdin", "-hide_banner", "-v", "error", "-y", "-i", in, "-map", "0:a:0", "-map_metadata", "-1"}
+func (f *FFmpeg) encode(ctx context.Context, in *os.File, out string, opt Options, af string) error {
+	args := []string{"-v", "error", "-y", "-i", inputArg, "-map", "0:a:0", "-map_metadata", "-1"}
 	if af != "" {
 		args = append(args, "-af", af)
 	}
 	args = append(args, "-ar", strconv.Itoa(OutputRate), "-c:a", "libmp3lame", "-b:a", strconv.Itoa(opt.Bitrate),
-		"-id3v2_version", "3", "-metadata", "title="+opt.Title, "-f", "mp3", out)
-	if stderr, err := f.run(ctx, args...); err != nil {
+		"-id3v2_version", "3", "-metadata", "title="+opt.Title)
+	if opt.Language != "" {
+		args = append(args, "-metadata", "language="+opt.Language)
+	}
+	args = append(args, "-f", "mp3", "file:"+out)
+	if _, stderr, err := f.run(ctx, in, args...); err != nil {
 		return fmt.Errorf("ffmpeg encode: %s", reason(stderr, err))
 	}
 	return nil
 }
 
-// run runs ffmpeg and returns its stderr.
-func (f *FFmpeg) run(ctx context.Context, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, f.Path, args...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+// inputArg is ffmpeg's one input: the descriptor run passes as fd 3.
+const inputArg = "file:/dev/fd/3"
+
+// InputFormats are the demuxers ffmpeg may use on a file (its
+// -format_whitelist): audio containers that never open another file or a
+// URL. HLS, concat, image sequences and the like are not among them, so a
+// playlist disguised as a .wav is refused.
+var InputFormats = []string{
+	"mp3", "aac", "mov", "wav", "w64", "ogg", "flac", "matroska", "aiff", "caf",
+	"asf", "amr", "au", "ac3", "eac3", "wv", "ape", "tta", "mpc", "mpc8", "dsf", "loas", "latm",
+}
+
+// Extensions are the file name extensions of the audio that Convert can
+// turn into MP3 (the demuxers of InputFormats), lower case with the dot.
+var Extensions = []string{
+	".mp3", ".aac", ".m4a", ".mp4", ".m4b", ".mov", ".3gp", ".wav", ".wave", ".w64", ".ogg", ".oga", ".opus",
+	".flac", ".mka", ".webm", ".aif", ".aiff", ".aifc", ".caf", ".wma", ".amr", ".au", ".snd", ".ac3", ".eac3",
+	".wv", ".ape", ".tta", ".mpc", ".dsf",
+}
+
+// run runs ffmpeg with in as its descriptor 3 and returns its stdout and
+// stderr. Its environment is minimal and it cannot outlive jokebox (see
+// the package doc).
+func (f *FFmpeg) run(ctx context.Context, in *os.File, args ...string) (string, string, error) {
+	full := append([]string{"-nostdin", "-hide_banner",
+		"-protocol_whitelist", "file", "-format_whitelist", strings.Join(InputFormats, ","),
+	}, args...)
+	cmd := exec.CommandContext(ctx, f.Path, full...)
+	cmd.Env = Environment(os.Getenv)
+	cmd.ExtraFiles = []*os.File{in}
+	cmd.Dir = os.TempDir()
+	setProcAttr(cmd)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	if ctx.Err() != nil {
-		return stderr.String(), ctx.Err()
+		return stdout.String(), stderr.String(), ctx.Err()
 	}
-	return stderr.String(), err
+	return stdout.String(), stderr.String(), err
+}
+
+// Environment is ffmpeg's whole environment: PATH (for the libraries of
+// some builds), and a fixed locale so that its messages parse. Nothing
+// else of jokebox's environment (AWS_*, ASK_*, tokens) reaches it.
+func Environment(getenv func(string) string) []string {
+	env := []string{"LC_ALL=C"}
+	if p := getenv("PATH"); p != "" {
+		env = append(env, "PATH="+p)
+	}
+	return env
 }
 
 // reason is the last non-empty line of ffmpeg's stderr (its error), or err.

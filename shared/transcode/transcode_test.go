@@ -3,6 +3,7 @@ package transcode
 import (
 	"errors"
 	"math"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -15,7 +16,7 @@ func ffmpeg(t *testing.T) *FFmpeg {
 	if testing.Short() {
 		t.Skip("runs ffmpeg; skipped with -short")
 	}
-	f, err := Find(func(string) string { return "" })
+	f, err := Find("")
 	if err != nil {
 		t.Fatalf("%v: %s", err, Install)
 	}
@@ -25,25 +26,28 @@ func ffmpeg(t *testing.T) *FFmpeg {
 func fixture(name string) string { return filepath.Join("..", "..", "testdata", "audio", name) }
 
 func TestFind(t *testing.T) {
-	env := func(v string) func(string) string {
-		return func(k string) string {
-			if k == EnvFFmpeg {
-				return v
-			}
-			return ""
-		}
+	if _, err := Find("/nonexistent/ffmpeg"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Find(/nonexistent/ffmpeg) = %v; want ErrNotFound", err)
 	}
-	if _, err := Find(env("/nonexistent/ffmpeg")); !errors.Is(err, ErrNotFound) {
-		t.Errorf("Find(%s=/nonexistent/ffmpeg) = %v; want ErrNotFound", EnvFFmpeg, err)
-	}
-	if _, err := Find(env(t.TempDir())); !errors.Is(err, ErrNotFound) {
-		t.Errorf("Find(%s=a directory) = %v; want ErrNotFound", EnvFFmpeg, err)
+	if _, err := Find(t.TempDir()); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Find(a directory) = %v; want ErrNotFound", err)
 	}
 	if p, err := exec.LookPath("ffmpeg"); err == nil {
-		if f, err := Find(env(p)); err != nil || f.Path != p {
-			t.Errorf("Find(%s=%s) = %v, %v", EnvFFmpeg, p, f, err)
+		if f, err := Find(p); err != nil || f.Path != p {
+			t.Errorf("Find(%s) = %v, %v", p, f, err)
 		}
 	}
+}
+
+// open opens a file for the test.
+func open(t *testing.T, p string) *os.File {
+	t.Helper()
+	fh, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fh.Close() })
+	return fh
 }
 
 func TestMeasure(t *testing.T) {
@@ -58,7 +62,7 @@ func TestMeasure(t *testing.T) {
 		{"voice.wav", "Wave Title", -40, -10},
 	}
 	for _, tt := range tests {
-		m, err := f.Measure(t.Context(), fixture(tt.file))
+		m, err := f.Measure(t.Context(), open(t, fixture(tt.file)))
 		if err != nil {
 			t.Fatalf("Measure(%s): %v", tt.file, err)
 		}
@@ -66,8 +70,8 @@ func TestMeasure(t *testing.T) {
 			t.Errorf("Measure(%s) = %+v; want title %q, loudness in [%v, %v]", tt.file, m, tt.title, tt.min, tt.max)
 		}
 	}
-	for _, bad := range []string{"text.mp3", "empty.mp3", "missing.mp3"} {
-		if _, err := f.Measure(t.Context(), fixture(bad)); !errors.Is(err, ErrUndecodable) {
+	for _, bad := range []string{"text.mp3", "empty.mp3"} {
+		if _, err := f.Measure(t.Context(), open(t, fixture(bad))); !errors.Is(err, ErrUndecodable) {
 			t.Errorf("Measure(%s) = %v; want ErrUndecodable", bad, err)
 		}
 	}
@@ -78,16 +82,17 @@ func TestMeasure(t *testing.T) {
 func TestConvertNormalize(t *testing.T) {
 	f := ffmpeg(t)
 	for _, name := range []string{"loud.mp3", "quiet.mp3", "voice.opus"} {
-		src, err := f.Measure(t.Context(), fixture(name))
+		in := open(t, fixture(name))
+		src, err := f.Measure(t.Context(), in)
 		if err != nil {
 			t.Fatal(err)
 		}
 		out := filepath.Join(t.TempDir(), "out.mp3")
-		res, err := f.Convert(t.Context(), fixture(name), out, src, Options{Title: "T", Normalize: true, Target: -14, PeakLimit: -3})
+		res, err := f.Convert(t.Context(), in, out, src, Options{Title: "T", Normalize: true, Target: -14, PeakLimit: -3})
 		if err != nil {
 			t.Fatalf("Convert(%s): %v", name, err)
 		}
-		got, err := f.Measure(t.Context(), out)
+		got, err := f.Measure(t.Context(), open(t, out))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -100,7 +105,7 @@ func TestConvertNormalize(t *testing.T) {
 
 func TestConvertBitrate(t *testing.T) {
 	f := ffmpeg(t)
-	if _, err := f.Convert(t.Context(), fixture("voice.wav"), filepath.Join(t.TempDir(), "x.mp3"), Measurement{}, Options{Bitrate: 8000}); err == nil {
+	if _, err := f.Convert(t.Context(), open(t, fixture("voice.wav")), filepath.Join(t.TempDir(), "x.mp3"), Measurement{}, Options{Bitrate: 8000}); err == nil {
 		t.Error("Convert at 8 kbit/s succeeded; want an error")
 	}
 }
