@@ -19,6 +19,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/jokebox/jokebox/shared/audio"
+	"github.com/jokebox/jokebox/shared/devstack"
+	"github.com/jokebox/jokebox/shared/ingest"
 )
 
 // needFFmpeg fails the test when ffmpeg is missing (the Makefile installs
@@ -88,9 +90,10 @@ func TestMotoAdd(t *testing.T) {
 		"will be converted  " + filepath.Join(dir, "chistes", "viejo 8k.mp3") + " → viejo 8k.mp3 (8 kbps: Alexa plays 16–384 kbps)",
 		"plays as is        " + filepath.Join(dir, "chistes", "Canción año.mp3") + " → Canción año.mp3",
 		"cannot be used     " + filepath.Join(dir, "chistes", "notas.mp3") + ": not an MP3 stream; ffmpeg cannot decode it",
-		"added 4, converted 3, normalized 0, skipped 0 (already there), failed 1",
-		// No notifications here: the indexer does not run until reindex.
-		"the indexer has not published 4 of 4 file(s) after 1s (no manifest published yet)",
+		"added 4, converted 3, normalized 0, already there 0, skipped 0 (not audio), failed 1",
+		// No notifications here: add does not wait for an indexer that
+		// cannot answer, and says how to publish.
+		"no indexer answers for add (no bucket notifications, no JOKEBOX_QUEUE_URL): run `jokebox reindex` to publish the 4 file(s)",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("add output lacks %q", want)
@@ -101,7 +104,7 @@ func TestMotoAdd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if aws.ToString(head.ContentType) != "audio/mpeg" || len(head.Metadata[metaHash]) != 64 {
+	if aws.ToString(head.ContentType) != "audio/mpeg" || len(head.Metadata[ingest.MetaHash]) != 64 {
 		t.Errorf("mensaje.mp3: Content-Type %q, metadata %v", aws.ToString(head.ContentType), head.Metadata)
 	}
 
@@ -134,7 +137,7 @@ func TestMotoAdd(t *testing.T) {
 	// Second run: everything is there; the indexer has published it.
 	out, _ = jokeboxErr(t, "add", "--wait", "10s", filepath.Join(dir, "chistes"))
 	t.Logf("second run:\n%s", out)
-	if !strings.Contains(out, "added 0, converted 0, normalized 0, skipped 4 (already there), failed 1") {
+	if !strings.Contains(out, "added 0, converted 0, normalized 0, already there 4, skipped 0 (not audio), failed 1") {
 		t.Errorf("second run did not skip the four files")
 	}
 	if want := "manifest v" + strconv.FormatInt(m.Version, 10) + " includes all 4 file(s)"; !strings.Contains(out, want) {
@@ -181,7 +184,7 @@ func TestMotoAddNormalize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out, "added 2, converted 2, normalized 2") {
+	if !strings.Contains(out, "added 2, converted 0, normalized 2") {
 		t.Errorf("add did not normalize both")
 	}
 	done := t.TempDir()
@@ -218,20 +221,35 @@ func TestDevMediaPreparer(t *testing.T) {
 	t.Setenv("JOKEBOX_FFMPEG", "")
 	dir := addFixtures(t, map[string]string{"voz.wav": "voice.wav", "bien.mp3": "short.mp3", "notas.mp3": "text.mp3"})
 	c := &cli{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, getenv: os.Getenv}
-	prepare, err := mediaPreparer(c, io.Discard, false)
-	if err != nil || prepare == nil {
-		t.Fatalf("mediaPreparer = %v; want a hook", err)
+	hook := func(t *testing.T, out io.Writer, convert bool) func(string) devstack.Prepared {
+		prepare, err := mediaPreparer(c, out, convert, false, t.TempDir())
+		if err != nil || prepare == nil {
+			t.Fatalf("mediaPreparer = %v; want a hook", err)
+		}
+		return func(key string) devstack.Prepared {
+			src, err := os.Open(filepath.Join(dir, key))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer src.Close()
+			p, err := prepare(t.Context(), key, src)
+			if err != nil {
+				t.Fatalf("prepare %s: %v", key, err)
+			}
+			return p
+		}
 	}
-	for _, tt := range []struct{ key, want string }{{"voz.wav", "voz.mp3"}, {"bien.mp3", "bien.mp3"}, {"notas.mp3", "notas.mp3"}} {
-		src := filepath.Join(dir, tt.key)
-		p, err := prepare(t.Context(), tt.key, src)
-		if err != nil {
-			t.Fatalf("prepare %s: %v", tt.key, err)
+	prepare := hook(t, io.Discard, true)
+	for _, tt := range []struct{ key, want, refused string }{
+		{"voz.wav", "voz.mp3", ""},
+		{"bien.mp3", "bien.mp3", ""},
+		{"notas.mp3", "notas.mp3", "not an MP3 stream; ffmpeg cannot decode it"},
+	} {
+		p := prepare(tt.key)
+		if p.Key != tt.want || !strings.HasPrefix(p.Refused, tt.refused) || (p.Refused == "") != (tt.refused == "") || (p.Path == "") != (tt.key == tt.want) {
+			t.Errorf("prepare %s = %+v; want key %s, refused %q", tt.key, p, tt.want, tt.refused)
 		}
-		if p.Key != tt.want || (p.Path == src) != (tt.key == tt.want) {
-			t.Errorf("prepare %s = %+v; want key %s", tt.key, p, tt.want)
-		}
-		if p.Key != tt.key {
+		if p.Path != "" {
 			b, err := os.ReadFile(p.Path)
 			if err != nil {
 				t.Fatal(err)
@@ -245,10 +263,14 @@ func TestDevMediaPreparer(t *testing.T) {
 			}
 		}
 	}
+	// Unconvertible files are refused with the reason, not uploaded to vanish.
+	if p := hook(t, io.Discard, false)("voz.wav"); !strings.Contains(p.Refused, "WAV is not a format Alexa plays; conversion is off") {
+		t.Errorf("--convert=false: %+v; want refused, conversion is off", p)
+	}
 	t.Setenv("JOKEBOX_FFMPEG", filepath.Join(dir, "none"))
 	var out bytes.Buffer
-	if prepare, err := mediaPreparer(c, &out, false); prepare != nil || err != nil || !strings.Contains(out.String(), "convert   off") {
-		t.Errorf("without ffmpeg: hook %v, %v, said %q; want none, and a line saying so", prepare != nil, err, out.String())
+	if p := hook(t, &out, true)("voz.wav"); !strings.Contains(p.Refused, "needs ffmpeg") || !strings.Contains(out.String(), "convert   off") {
+		t.Errorf("without ffmpeg: %+v, said %q; want refused (needs ffmpeg), and a line saying so", p, out.String())
 	}
 }
 
@@ -286,7 +308,7 @@ func TestMotoAddMultipart(t *testing.T) {
 		t.Errorf("manifest holds %v; want largo.mp3", playable)
 	}
 	out, err = jokeboxErr(t, "add", "--wait", "5s", p)
-	if err != nil || !strings.Contains(out, "added 0, converted 0, normalized 0, skipped 1") || !strings.Contains(out, "includes all 1 file(s)") {
+	if err != nil || !strings.Contains(out, "added 0, converted 0, normalized 0, already there 1") || !strings.Contains(out, "includes all 1 file(s)") {
 		t.Errorf("second add: %v\n%s", err, out)
 	}
 }

@@ -37,9 +37,9 @@ func TestAddBadInput(t *testing.T) {
 	for _, want := range []string{
 		"vacío.mp3: zero-byte file",
 		"missing.mp3: cannot read: no such file or directory",
-		"enlace roto.mp3: cannot read: no such file or directory",
-		`bad\xff.mp3": name cannot be an S3 key: not valid UTF-8`,
-		`ctrl\x01.mp3": name cannot be an S3 key: contains control characters`,
+		"enlace roto.mp3: a link to nothing (" + filepath.Join(dir, "gone.mp3") + ")",
+		`bad\xff.mp3": name cannot be a key: not valid UTF-8`,
+		`ctrl\x01.mp3": name cannot be a key: contains control characters`,
 		"grabado.wav: WAV is not a format Alexa plays; needs ffmpeg to convert",
 		"1 file(s) need ffmpeg to be converted: " + filepath.Join(dir, "grabado.wav"),
 		"apt-get install -y ffmpeg",
@@ -68,12 +68,12 @@ func TestProgress(t *testing.T) {
 	var term bytes.Buffer
 	p := newProgress(&term, 2, 3000)
 	p.terminal = true
-	p.start("chistes/uno.mp3")
+	p.Start("chistes/uno.mp3")
 	p.OnObjectBytesTransferred(t.Context(), &transfermanager.ObjectBytesTransferredEvent{BytesTransferred: 1000, TotalBytes: 1000})
-	p.done("chistes/uno.mp3", 1000, nil)
-	p.start("chistes/dos.mp3")
-	p.done("chistes/dos.mp3", 2000, nil)
-	p.finish()
+	p.Done("chistes/uno.mp3", 1000, nil)
+	p.Start("chistes/dos.mp3")
+	p.Done("chistes/dos.mp3", 2000, nil)
+	p.Finish()
 	last := term.String()[strings.LastIndex(term.String(), "\r")+1:]
 	for _, want := range []string{"[========================]", "2/2 files", "3.0 KB/3.0 KB", "/s", "0s left"} {
 		if !strings.Contains(last, want) {
@@ -82,9 +82,9 @@ func TestProgress(t *testing.T) {
 	}
 	var plain bytes.Buffer
 	p = newProgress(&plain, 1, 1000)
-	p.start("a.mp3")
-	p.done("a.mp3", 1000, nil)
-	p.finish()
+	p.Start("a.mp3")
+	p.Done("a.mp3", 1000, nil)
+	p.Finish()
 	if got, want := plain.String(), "uploaded a.mp3 (1/1 files, 1.0 KB of 1.0 KB)\n"; got != want {
 		t.Errorf("plain progress %q; want %q", got, want)
 	}

@@ -22,6 +22,10 @@ type command struct {
 	// minArgs and maxArgs bound their number (maxArgs unlimited: no bound).
 	args             string
 	minArgs, maxArgs int
+	// fileArgs: the positional arguments are file names, so an argument
+	// taken as a flag that also names a file here is refused (a shell's *
+	// expanding to --playlist=x must not set a flag); see flagLikeFiles.
+	fileArgs bool
 	// flags is the command's flag set, defined once where the node is
 	// made: names, defaults, usage. Its values are read after parsing.
 	flags flag.FlagSet
@@ -177,6 +181,11 @@ func (cmd *command) exec(ctx context.Context, c *cli, args []string) error {
 // flag.ErrHelp, which main treats as success.
 func (cmd *command) parse(c *cli, args []string) error {
 	fs := &cmd.flags
+	if cmd.fileArgs {
+		if err := flagLikeFiles(args); err != nil {
+			return fmt.Errorf("%s: %w", cmd.path, err)
+		}
+	}
 	var pos []string
 	for {
 		err := fs.Parse(args)

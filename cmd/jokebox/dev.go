@@ -19,6 +19,7 @@ import (
 	"github.com/jokebox/jokebox/shared/config"
 	"github.com/jokebox/jokebox/shared/devstack"
 	"github.com/jokebox/jokebox/shared/index"
+	"github.com/jokebox/jokebox/shared/ingest"
 	"github.com/jokebox/jokebox/shared/listeners"
 	"github.com/jokebox/jokebox/shared/manifest"
 	"github.com/jokebox/jokebox/shared/store"
@@ -57,7 +58,7 @@ type devOptions struct {
 // --bucket's.
 func devEnv() []config.Var {
 	// dev keeps listeners in memory: no table.
-	return slices.DeleteFunc(skillEnv(), func(v config.Var) bool { return v == config.EnvBucket || v == config.EnvListenersTable })
+	return append(slices.DeleteFunc(skillEnv(), func(v config.Var) bool { return v == config.EnvBucket || v == config.EnvListenersTable }), config.EnvFFmpeg)
 }
 
 // runDev runs the whole skill on this machine: an embedded S3 holding the
@@ -140,7 +141,10 @@ func runDev(ctx context.Context, c *cli, cmd *command, o *devOptions) error {
 
 	out := c.stdout
 	fmt.Fprintln(out, "jokebox dev")
-	var watcher *devstack.Watcher
+	var (
+		watcher *devstack.Watcher
+		sy      *devstack.Syncer
+	)
 	if syncMedia {
 		mediaName := *media
 		if sample {
@@ -159,12 +163,15 @@ func runDev(ctx context.Context, c *cli, cmd *command, o *devOptions) error {
 			*media, mediaName = dir, "the sample library built into jokebox (no ./media here; --media DIR serves your own)"
 		}
 		sc := devstack.SyncConfig{Dir: *media, Bucket: cfg.Bucket, S3: a.S3, Indexer: ix, Progress: out, Logger: c.logger()}
-		if *convert {
-			if sc.Prepare, err = mediaPreparer(c, out, *normalize); err != nil {
-				return err
-			}
+		tmp, err := ingest.TempDir()
+		if err != nil {
+			return fmt.Errorf("dev: %w", err)
 		}
-		sy := devstack.NewSyncer(sc)
+		defer os.RemoveAll(tmp)
+		if sc.Prepare, err = mediaPreparer(c, out, *convert, *normalize, tmp); err != nil {
+			return err
+		}
+		sy = devstack.NewSyncer(sc)
 		if !sample {
 			if watcher, err = sy.Watch(); err != nil {
 				return err
@@ -183,6 +190,9 @@ func runDev(ctx context.Context, c *cli, cmd *command, o *devOptions) error {
 		for _, e := range res.Clashes {
 			fmt.Fprintf(out, "  refused   %v\n", e)
 		}
+		for _, r := range res.Refused {
+			fmt.Fprintf(out, "  skipped   %s: %s\n", ingest.Shown(r.Key), ingest.Shown(r.Reason))
+		}
 	}
 	if *bucket != "" {
 		if _, _, err := ix.Reconcile(ctx, index.ReconcileOptions{}); err != nil {
@@ -197,12 +207,19 @@ func runDev(ctx context.Context, c *cli, cmd *command, o *devOptions) error {
 
 	info := func(ctx context.Context) devstack.Info {
 		m, err := a.Store.Load(ctx)
+		i := devstack.InfoFromManifest(pageSkillID, cfg.Bucket, m)
 		if err != nil {
-			i := devstack.InfoFromManifest(pageSkillID, cfg.Bucket, nil)
+			i = devstack.InfoFromManifest(pageSkillID, cfg.Bucket, nil)
 			i.Error = "no manifest yet"
-			return i
 		}
-		return devstack.InfoFromManifest(pageSkillID, cfg.Bucket, m)
+		if sy != nil {
+			// Files the syncer left out, with their reasons, beside the
+			// indexer's rejections.
+			for _, r := range sy.Skipped() {
+				i.Rejected = append(i.Rejected, devstack.Rejected(r))
+			}
+		}
+		return i
 	}
 	h, err := devstack.Handler(sk, info, c.logger(), devstack.Options{Objects: objects, MediaOrigins: mediaOrigins(ctx, a)})
 	if err != nil {

@@ -44,8 +44,8 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-// start marks the beginning of a file's upload.
-func (p *progress) start(key string) {
+// Start marks the beginning of a file's upload.
+func (p *progress) Start(key string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.key, p.current = key, 0
@@ -60,8 +60,8 @@ func (p *progress) OnObjectBytesTransferred(_ context.Context, e *transfermanage
 	p.draw(false)
 }
 
-// done marks the end of a file's upload of size bytes, successful or not.
-func (p *progress) done(key string, size int64, err error) {
+// Done marks the end of a file's upload of size bytes, successful or not.
+func (p *progress) Done(key string, size int64, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.count++
@@ -78,8 +78,8 @@ func (p *progress) done(key string, size int64, err error) {
 	p.draw(true)
 }
 
-// finish ends the progress line.
-func (p *progress) finish() {
+// Finish ends the progress line.
+func (p *progress) Finish() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.terminal {

@@ -39,7 +39,8 @@ type Config struct {
 	// ListenersTable is JOKEBOX_LISTENERS_TABLE: the DynamoDB table where
 	// the skill remembers each listener's place; "" remembers none.
 	ListenersTable string
-	Debug          bool // JOKEBOX_DEBUG: debug-level logs in the CLI
+	Debug          bool   // JOKEBOX_DEBUG: debug-level logs in the CLI
+	FFmpeg         string // JOKEBOX_FFMPEG: the ffmpeg binary of add and dev; "" looks it up on PATH
 
 	malformed []string // what Load could not read, reported by Require
 }
@@ -67,12 +68,13 @@ var (
 	EnvDebug          = Var{"JOKEBOX_DEBUG", "true: debug-level logs"}
 	EnvEndpoint       = Var{"AWS_ENDPOINT_URL", "AWS endpoint, for emulators (unset: AWS)"}
 	EnvRegion         = Var{"AWS_REGION", "AWS region (default: the AWS configuration's, else us-east-1)"}
+	EnvFFmpeg         = Var{"JOKEBOX_FFMPEG", "the ffmpeg binary that converts and normalizes (unset: ffmpeg on PATH)"}
 )
 
 // Vars is every variable of the table, in the order above.
 func Vars() []Var {
 	return []Var{EnvBucket, EnvManifestParam, EnvSkillFunction, EnvSkillID, EnvQueueURL, EnvListenersTable, EnvS3PathStyle,
-		EnvURLTTL, EnvContinuous, EnvManifestTTL, EnvWelcome, EnvDebug, EnvEndpoint, EnvRegion}
+		EnvURLTTL, EnvContinuous, EnvManifestTTL, EnvWelcome, EnvDebug, EnvEndpoint, EnvRegion, EnvFFmpeg}
 }
 
 // Requirement says which variables a program needs.
@@ -190,6 +192,7 @@ func LoadOver(base Config, getenv func(string) string, need Requirement) (Config
 	str(EnvListenersTable.Name, &c.ListenersTable)
 	str(EnvEndpoint.Name, &c.Endpoint)
 	str(EnvRegion.Name, &c.Region)
+	str(EnvFFmpeg.Name, &c.FFmpeg)
 	c.Welcome = map[string]string{}
 	maps.Copy(c.Welcome, base.Welcome)
 	var bad []string

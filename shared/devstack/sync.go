@@ -19,6 +19,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/jokebox/jokebox/shared/ingest"
+	"github.com/jokebox/jokebox/shared/manifest"
 )
 
 // ObjectWriter is the part of the S3 API the syncer uses.
@@ -36,16 +39,26 @@ type SyncConfig struct {
 	Progress io.Writer    // progress lines for large folders; nil for none
 	Logger   *slog.Logger // nil discards its lines
 	// Prepare, when set, makes what is uploaded for a media file (say, an
-	// MP3 converted from a WAV, under another key); nil uploads each file
-	// as it is under its own key.
-	Prepare func(ctx context.Context, key, path string) (Prepared, error)
+	// MP3 converted from a WAV, under another key) from the file, opened
+	// inside the media folder; nil uploads each file as it is under its
+	// own key.
+	Prepare func(ctx context.Context, key string, src *os.File) (Prepared, error)
 }
 
 // Prepared is what SyncConfig.Prepare makes of a media file.
 type Prepared struct {
 	Key  string // the object key
-	Path string // the file to upload
+	Path string // the file to upload; "" uploads the source's bytes
 	Done func() // called once the upload is over; may be nil
+	// Refused, when set, says why the file cannot be used: it is not
+	// uploaded, and Skipped lists it with that reason.
+	Refused string
+}
+
+// Skip is a media file left out of the bucket, and why.
+type Skip struct {
+	Key    string
+	Reason string
 }
 
 // Syncer mirrors a media folder into a bucket and tells the indexer about
@@ -56,9 +69,43 @@ type Syncer struct {
 	log    *slog.Logger
 	notify *notifier
 
-	mu    sync.Mutex
-	known map[string]fileStamp // keys uploaded, with what was uploaded
-	owner map[string]string    // object key → the file's key it is (being) uploaded from
+	rootOnce sync.Once
+	root     *os.Root // the media folder, which no link leads out of
+	rootErr  error
+
+	mu      sync.Mutex
+	known   map[string]fileStamp // keys uploaded, with what was uploaded
+	owner   map[string]string    // object key → the file's key it is (being) uploaded from
+	skipped map[string]string    // key → why it is not uploaded (not audio, a link out, refused)
+}
+
+// openRoot opens the media folder once.
+func (s *Syncer) openRoot() (*os.Root, error) {
+	s.rootOnce.Do(func() { s.root, s.rootErr = os.OpenRoot(s.cfg.Dir) })
+	return s.root, s.rootErr
+}
+
+// Skipped lists the media files left out, and why, by key: files that are
+// not audio, links that lead out of the folder, files Prepare refused.
+func (s *Syncer) Skipped() []Skip {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Skip, 0, len(s.skipped))
+	for _, k := range sortedKeys(s.skipped) {
+		out = append(out, Skip{Key: k, Reason: s.skipped[k]})
+	}
+	return out
+}
+
+// skip records why key is not uploaded ("" clears it).
+func (s *Syncer) skip(key, why string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if why == "" {
+		delete(s.skipped, key)
+	} else {
+		s.skipped[key] = why
+	}
 }
 
 // KeyClashError is the error of a media file whose object would have the
@@ -70,11 +117,7 @@ type KeyClashError struct {
 	Other string // the file already uploaded, or being uploaded, under Key
 }
 
-func (e *KeyClashError) Error() string { return e.File + ": " + SameKey(e.Key, e.Other) }
-
-// SameKey says why a file is refused when file other already goes under
-// key; `jokebox add` says it too.
-func SameKey(key, other string) string { return fmt.Sprintf("same key %q as %s", key, other) }
+func (e *KeyClashError) Error() string { return e.File + ": " + ingest.SameKey(e.Key, e.Other) }
 
 // fileStamp identifies an uploaded version of a file cheaply.
 type fileStamp struct {
@@ -90,11 +133,12 @@ func NewSyncer(cfg SyncConfig) *Syncer {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Syncer{
-		cfg:    cfg,
-		log:    log,
-		notify: newNotifier(cfg.Indexer, cfg.Bucket, log),
-		known:  make(map[string]fileStamp),
-		owner:  make(map[string]string),
+		cfg:     cfg,
+		log:     log,
+		notify:  newNotifier(cfg.Indexer, cfg.Bucket, log),
+		known:   make(map[string]fileStamp),
+		owner:   make(map[string]string),
+		skipped: make(map[string]string),
 	}
 }
 
@@ -103,6 +147,7 @@ type SyncResult struct {
 	Files   int              // files uploaded
 	Clashes []*KeyClashError // files not uploaded: their key is another file's
 	Skipped int              // hidden, temporary or reserved files left out
+	Refused []Skip           // files left out with a reason: not audio, a link out of the folder, refused by Prepare
 	Bytes   int64            // bytes uploaded
 	Took    time.Duration
 }
@@ -179,6 +224,7 @@ func (s *Syncer) SyncAll(ctx context.Context) (SyncResult, error) {
 		switch {
 		case errors.As(r.err, &clash):
 			res.Clashes = append(res.Clashes, clash)
+		case errors.Is(r.err, errPrepareRefused):
 		case r.err != nil:
 			errs = append(errs, r.err)
 		default:
@@ -200,6 +246,7 @@ func (s *Syncer) SyncAll(ctx context.Context) (SyncResult, error) {
 		errs = append(errs, err)
 	}
 	res.Took = time.Since(start)
+	res.Refused = s.Skipped()
 	slices.SortFunc(res.Clashes, func(a, b *KeyClashError) int { return strings.Compare(a.File, b.File) })
 	if err := ctx.Err(); err != nil {
 		return res, err
@@ -207,36 +254,43 @@ func (s *Syncer) SyncAll(ctx context.Context) (SyncResult, error) {
 	return res, errors.Join(errs...)
 }
 
-// scan lists the files under dir that need uploading, by key.
+// scan lists the files under dir (the media folder or a folder in it) that
+// need uploading, by key. It reads the folder through os.Root: a link that
+// leads out of it is left out, with its reason in Skipped, as are files
+// whose names are not audio.
 func (s *Syncer) scan(dir string) (files map[string]fs.FileInfo, skipped int, err error) {
 	files = make(map[string]fs.FileInfo)
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	root, err := s.openRoot()
+	if err != nil {
+		return nil, 0, fmt.Errorf("scan media folder: %w", err)
+	}
+	start, ok := s.rel(dir)
+	if !ok {
+		start = "."
+	}
+	err = fs.WalkDir(root.FS(), start, func(rel string, d fs.DirEntry, err error) error {
 		if err != nil {
-			if p == dir {
+			if rel == start {
 				return err
 			}
-			s.log.Warn("skip unreadable path", "path", p, "err", err)
+			s.log.Warn("skip unreadable path", "path", rel, "err", err)
 			return nil
 		}
-		rel, ok := s.rel(p)
-		if !ok {
+		if rel == "." {
 			return nil // the root
 		}
 		if skipName(rel) != "" {
 			skipped++
 			if d.IsDir() {
-				return filepath.SkipDir
+				return fs.SkipDir
 			}
 			return nil
 		}
 		if d.IsDir() {
 			return nil
 		}
-		fi, err := os.Stat(p) // follows a symlink to a file
-		if err != nil || !fi.Mode().IsRegular() {
-			return nil
-		}
-		if s.unchanged(rel, fi) {
+		fi, ok := s.stat(root, rel)
+		if !ok || s.unchanged(rel, fi) {
 			return nil
 		}
 		files[rel] = fi
@@ -246,6 +300,33 @@ func (s *Syncer) scan(dir string) (files map[string]fs.FileInfo, skipped int, er
 		return nil, 0, fmt.Errorf("scan media folder: %w", err)
 	}
 	return files, skipped, nil
+}
+
+// stat is the file at key in root when it is one to upload: a regular file
+// (or a link to one inside the folder) whose name is audio. Otherwise it
+// records why not.
+func (s *Syncer) stat(root *os.Root, key string) (fs.FileInfo, bool) {
+	fi, err := root.Stat(filepath.FromSlash(key)) // follows links that stay inside
+	switch {
+	case err != nil:
+		if lst, lerr := root.Lstat(filepath.FromSlash(key)); lerr == nil && lst.Mode()&fs.ModeSymlink != 0 {
+			s.skip(key, "a link that leads out of the media folder (or to nothing)")
+		}
+		return nil, false
+	case fi.IsDir():
+		return nil, false
+	case !fi.Mode().IsRegular():
+		s.skip(key, "not a regular file")
+		return nil, false
+	case !ingest.Audio(key):
+		s.skip(key, ingest.Plan(ingest.Facts{Key: key}, ingest.Defaults()).Reason)
+		return nil, false
+	}
+	if r := manifest.KeyProblem(manifest.NormalKey(key)); r != "" {
+		s.skip(key, "name cannot be a key: "+r)
+		return nil, false
+	}
+	return fi, true
 }
 
 // rel returns the key for a path under the media folder.
@@ -294,40 +375,58 @@ const reservedPrefix = "_jokebox/"
 
 var tempExts = []string{".swp", ".swo", ".swx", ".tmp", ".temp", ".part", ".crdownload", ".download", ".partial"}
 
-// upload puts one file and returns its change.
+// upload puts one file and returns its change. The file is opened once,
+// inside the media folder; Prepare and the upload read that descriptor.
 func (s *Syncer) upload(ctx context.Context, key string, fi fs.FileInfo) (Change, error) {
-	src := filepath.Join(s.cfg.Dir, filepath.FromSlash(key))
-	obj := Prepared{Key: key, Path: src}
+	root, err := s.openRoot()
+	if err != nil {
+		return Change{}, fmt.Errorf("upload %s: %w", key, err)
+	}
+	src, err := root.Open(filepath.FromSlash(key))
+	if err != nil {
+		return Change{}, fmt.Errorf("upload %s: %w", key, err)
+	}
+	defer src.Close()
+	if st, err := src.Stat(); err == nil {
+		fi = st // what is uploaded is what was opened
+	}
+	obj := Prepared{Key: manifest.NormalKey(key)}
 	if s.cfg.Prepare != nil {
-		p, err := s.cfg.Prepare(ctx, key, src)
+		p, err := s.cfg.Prepare(ctx, obj.Key, src)
 		if err != nil {
 			return Change{}, fmt.Errorf("prepare %s: %w", key, err)
 		}
 		if p.Done != nil {
 			defer p.Done()
 		}
+		if p.Refused != "" {
+			s.skip(key, p.Refused)
+			return Change{}, errPrepareRefused
+		}
 		obj = p
 	}
+	s.skip(key, "")
 	if err := s.claim(key, obj.Key); err != nil {
 		return Change{}, err
 	}
-	f, err := os.Open(obj.Path)
-	if err != nil {
-		return Change{}, fmt.Errorf("upload %s: %w", key, err)
-	}
-	defer f.Close()
+	var body io.ReadSeeker = io.NewSectionReader(src, 0, fi.Size())
 	size := fi.Size()
-	if obj.Path != src {
+	if obj.Path != "" {
+		f, err := os.Open(obj.Path)
+		if err != nil {
+			return Change{}, fmt.Errorf("upload %s: %w", key, err)
+		}
+		defer f.Close()
 		st, err := f.Stat()
 		if err != nil {
 			return Change{}, fmt.Errorf("upload %s: %w", key, err)
 		}
-		size = st.Size()
+		body, size = f, st.Size()
 	}
 	in := &s3.PutObjectInput{
 		Bucket:        aws.String(s.cfg.Bucket),
 		Key:           aws.String(obj.Key),
-		Body:          f,
+		Body:          body,
 		ContentLength: aws.Int64(size),
 	}
 	if ct := mime.TypeByExtension(path.Ext(obj.Key)); ct != "" {
@@ -347,6 +446,10 @@ func (s *Syncer) upload(ctx context.Context, key string, fi fs.FileInfo) (Change
 	s.log.DebugContext(ctx, "uploaded", "key", obj.Key, "size", size)
 	return Change{Key: obj.Key, Size: size, ETag: aws.ToString(out.ETag)}, nil
 }
+
+// errPrepareRefused is upload's error for a file Prepare refused: it is listed
+// in Skipped, not counted as an error.
+var errPrepareRefused = errors.New("refused")
 
 // claim reserves object for the file key, or returns a *KeyClashError
 // when another file has it. Uploads run in parallel, so the reservation is
@@ -408,9 +511,15 @@ func (s *Syncer) Apply(ctx context.Context, paths []string) ([]Change, error) {
 		if !ok || skipName(key) != "" {
 			continue
 		}
-		fi, err := os.Stat(p)
+		root, err := s.openRoot()
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		fi, err := root.Lstat(filepath.FromSlash(key))
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
+			s.skip(key, "")
 			for _, k := range s.knownUnder(key) {
 				c, err := s.remove(ctx, k)
 				if err != nil {
@@ -428,14 +537,24 @@ func (s *Syncer) Apply(ctx context.Context, paths []string) ([]Change, error) {
 			}
 			for _, k := range sortedKeys(files) {
 				c, err := s.upload(ctx, k, files[k])
+				if errors.Is(err, errPrepareRefused) {
+					continue
+				}
 				if err != nil {
 					errs = append(errs, err)
 					continue
 				}
 				changes = append(changes, c)
 			}
-		case fi.Mode().IsRegular() && !s.unchanged(key, fi):
+		default:
+			fi, ok := s.stat(root, key)
+			if !ok || s.unchanged(key, fi) {
+				continue
+			}
 			c, err := s.upload(ctx, key, fi)
+			if errors.Is(err, errPrepareRefused) {
+				continue
+			}
 			if err != nil {
 				errs = append(errs, err)
 				continue

@@ -239,13 +239,13 @@ func TestSyncPrepare(t *testing.T) {
 	writeFile(t, dir, "chistes/ok.mp3", "mp3")
 	writeFile(t, dir, "chistes/8k.mp3", "low")
 	var done []string
-	prepare := func(_ context.Context, key, p string) (Prepared, error) {
+	prepare := func(_ context.Context, key string, _ *os.File) (Prepared, error) {
 		if key == "chistes/8k.mp3" { // converted under its own key, to a larger file
 			out := filepath.Join(work, "8k.mp3")
 			return Prepared{Key: key, Path: out}, os.WriteFile(out, []byte("re-encoded at a higher rate"), 0o644)
 		}
 		if !strings.HasSuffix(key, ".wav") {
-			return Prepared{Key: key, Path: p}, nil
+			return Prepared{Key: key}, nil
 		}
 		out := filepath.Join(work, "converted.mp3")
 		if err := os.WriteFile(out, []byte("converted from "+key), 0o644); err != nil {
@@ -307,8 +307,8 @@ func TestSyncKeyClash(t *testing.T) {
 	dir, work := t.TempDir(), t.TempDir()
 	writeFile(t, dir, "a/voz.wav", "wav")
 	writeFile(t, dir, "a/voz.opus", "opus")
-	prepare := func(_ context.Context, key, p string) (Prepared, error) {
-		b, err := os.ReadFile(p)
+	prepare := func(_ context.Context, key string, src *os.File) (Prepared, error) {
+		b, err := io.ReadAll(src)
 		if err != nil {
 			return Prepared{}, err
 		}

@@ -177,6 +177,10 @@ func (ix *Indexer) observe(ctx context.Context, m *manifest.Manifest, keys []str
 // at most audio.MaxRead bytes in audio.MaxRanges GETs) and decides whether
 // it is playable.
 func (ix *Indexer) probe(ctx context.Context, key, etag string, size int64) (manifest.Change, error) {
+	if r := manifest.KeyProblem(key); r != "" {
+		// The names `jokebox add` refuses, uploaded some other way.
+		return manifest.Reject(manifest.Rejection{Key: key, Size: size, ETag: etag, Reason: "name " + r}), nil
+	}
 	if size == 0 {
 		_, err := audio.Probe(key, nil, 0)
 		return manifest.Reject(manifest.Rejection{Key: key, ETag: etag, Reason: audio.Reason(err)}), nil

@@ -2,11 +2,7 @@ package skill
 
 import (
 	"context"
-	"path"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/jokebox/jokebox/shared/alexa"
 	"github.com/jokebox/jokebox/shared/manifest"
@@ -312,11 +308,5 @@ func Title(e *manifest.Entry) string {
 	if e.Title != "" {
 		return e.Title
 	}
-	base := path.Base(e.Key)
-	base = strings.TrimSuffix(base, path.Ext(base))
-	base = strings.Join(strings.FieldsFunc(base, func(r rune) bool { return r == '-' || r == '_' || r == ' ' }), " ")
-	if r, n := utf8.DecodeRuneInString(base); n > 0 {
-		base = string(unicode.ToUpper(r)) + base[n:]
-	}
-	return base
+	return manifest.NameTitle(e.Key)
 }
