@@ -31,8 +31,8 @@ type addOptions struct {
 
 // addCommand is `jokebox add`.
 func addCommand() *command {
-	cmd := &command{name: "add", args: "[--] PATH...", minArgs: 1, maxArgs: unlimited, fileArgs: true,
-		summary: "check, convert, normalize and upload audio files or folders to the bucket",
+	cmd := &command{name: "add", args: "PATH...", minArgs: 1, maxArgs: unlimited, fileArgs: true,
+		summary: "check, convert, normalize and upload audio files or folders to the bucket (flags first; -- before file names: a file named like a flag is refused)",
 		example: "jokebox add --playlist chistes --normalize -- ~/Downloads/*.opus",
 		env:     storeEnv(config.EnvQueueURL, config.EnvFFmpeg)}
 	o := addOptions{Options: ingest.Defaults()}

@@ -188,12 +188,8 @@ func Check(ctx context.Context, f *File, ff *transcode.FFmpeg, noFF error, o Opt
 	}
 	var info audio.Info
 	if facts.Size > 0 && Audio(f.Key) {
-		head := make([]byte, min(facts.Size, audio.HeadSize))
-		if _, err := f.src.ReadAt(head, 0); err != nil {
-			f.refuse("cannot read: " + pathErr(err))
-			return
-		}
-		info, facts.ProbeErr = audio.Probe(f.Key, head, facts.Size)
+		// The indexer's own probe, reading the descriptor where it asks.
+		info, facts.ProbeErr = audio.ProbeReader(f.Key, f.src, facts.Size)
 	}
 	if NeedsMeasure(facts, o) {
 		m, err := ff.Measure(ctx, f.src)
