@@ -268,6 +268,7 @@ func TestDevMediaPreparer(t *testing.T) {
 		t.Errorf("--convert=false: %+v; want refused, conversion is off", p)
 	}
 	t.Setenv("JOKEBOX_FFMPEG", filepath.Join(dir, "none"))
+	c = &cli{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, getenv: os.Getenv} // a run reads its configuration once
 	var out bytes.Buffer
 	if p := hook(t, &out, true)("voz.wav"); !strings.Contains(p.Refused, "needs ffmpeg") || !strings.Contains(out.String(), "convert   off") {
 		t.Errorf("without ffmpeg: %+v, said %q; want refused (needs ffmpeg), and a line saying so", p, out.String())
