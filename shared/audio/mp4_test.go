@@ -136,3 +136,72 @@ func TestProbeReaderMP4Layouts(t *testing.T) {
 		t.Errorf("Probe(head only, moov beyond it) = %+v, %v; want accepted on trust, nothing known", info, err)
 	}
 }
+
+// TestProbeMP4SampleDescription: the first audio track's sample entry and
+// its esds decide, from crafted boxes for what ffmpeg cannot write (HE-AAC,
+// other AAC object types, esds object types).
+func TestProbeMP4SampleDescription(t *testing.T) {
+	t.Parallel()
+	file := func(traks ...[]byte) []byte {
+		moov := mp4Box("moov", append([][]byte{mvhd0(1000, 2000)}, traks...)...)
+		return bytes.Join([][]byte{ftyp("M4A "), moov, mp4Box("mdat", make([]byte, 8000))}, nil)
+	}
+	aac := func(rate int, dsi []byte, avg uint32) []byte {
+		return trak("soun", uint32(rate), 0, audioEntry("mp4a", rate, 2, esds(0x40, avg, dsi)))
+	}
+	tests := []struct {
+		name   string
+		b      []byte
+		rate   int
+		reason string
+	}{
+		{"AAC LC 44.1 kHz", file(aac(44100, asc(2, 4, 2, 0), 64000)), 44100, ""},
+		// HE-AAC: a 24 kHz core with SBR to 48 kHz output; v2 adds PS.
+		{"HE-AAC v1", file(aac(48000, asc(5, 6, 2, 3), 48000)), 48000, ""},
+		{"HE-AAC v2", file(aac(48000, asc(29, 6, 1, 3), 32000)), 48000, ""},
+		{"HE-AAC at 32 kHz out", file(aac(32000, asc(5, 8, 2, 5), 32000)), 0, "32 kHz AAC: Alexa plays AAC at 22.05, 44.1 or 48 kHz"},
+		{"AAC Main", file(aac(44100, asc(1, 4, 2, 0), 64000)), 0, "AAC Main: Alexa plays AAC in MP4"},
+		{"xHE-AAC", file(aac(44100, []byte{0xF9, 0x40, 0x00, 0x00}, 64000)), 0, "xHE-AAC: Alexa plays AAC in MP4"},
+		{"AC-3 by esds", file(trak("soun", 48000, 0, audioEntry("mp4a", 48000, 2, esds(0xA5, 64000, nil)))), 0, "AC-3: Alexa plays AAC in MP4"},
+		{"Vorbis by esds", file(trak("soun", 48000, 0, audioEntry("mp4a", 48000, 2, esds(0xDD, 64000, nil)))), 0, "Vorbis: Alexa plays AAC in MP4"},
+		{"mp4a without esds", file(trak("soun", 44100, 0, audioEntry("mp4a", 44100, 2))), 0, "MP4 audio without an esds description: Alexa plays AAC in MP4"},
+		{"unknown entry", file(trak("soun", 44100, 0, audioEntry("zzzz", 44100, 2))), 0, `codec "zzzz": Alexa plays AAC in MP4`},
+		{"encrypted", file(trak("soun", 44100, 0, audioEntry("enca", 44100, 2))), 0, "encrypted audio: Alexa plays AAC in MP4"},
+		// The first audio track decides; a video track before it does not.
+		{"video then AAC", file(trak("vide", 90000, 0, mp4Box("mp4v", make([]byte, 78))), aac(44100, asc(2, 4, 2, 0), 64000)), 44100, ""},
+		{"ALAC then AAC", file(trak("soun", 44100, 0, audioEntry("alac", 44100, 2)), aac(44100, asc(2, 4, 2, 0), 64000)), 0, "ALAC: Alexa plays AAC in MP4"},
+		{"video only", file(trak("vide", 90000, 0, mp4Box("mp4v", make([]byte, 78)))), 0, "video with no audio track: Alexa plays AAC in MP4"},
+		{"392 kbps", file(aac(48000, asc(2, 3, 6, 0), 392000)), 0, "392 kbps: Alexa plays 16–384 kbps"},
+		{"384 kbps", file(aac(48000, asc(2, 3, 6, 0), 384000)), 48000, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			info, err := Probe("a.m4a", tt.b, int64(len(tt.b)))
+			if got := Reason(err); got != tt.reason {
+				t.Fatalf("Probe reason %q; want %q", got, tt.reason)
+			}
+			if err == nil && (info.SampleRate != tt.rate || info.Codec != "aac" || info.Format != FormatMP4) {
+				t.Errorf("Probe = %+v; want AAC in MP4 at %d Hz", info, tt.rate)
+			}
+		})
+	}
+}
+
+func TestLanguage(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		tlan, want string
+		warned     bool
+	}{
+		{"spa", "es", false}, {"SPA", "es", false}, {"esl", "", true}, {"ger", "de", false}, {"deu", "de", false},
+		{"es", "es", false}, {"en", "en", false}, {"eng / spa", "en", false}, {"fra-CA", "fr", false},
+		{"xx1", "", true}, {"xx", "", true}, {"zzz", "", true}, {"haw", "", true}, {"und", "", true},
+		{"e", "", true}, {"english", "", true}, {"", "", false}, {"  ", "", false},
+	}
+	for _, tt := range tests {
+		got, warning := language(tt.tlan)
+		if got != tt.want || (warning != "") != tt.warned {
+			t.Errorf("language(%q) = %q, %q; want %q, warned %v", tt.tlan, got, warning, tt.want, tt.warned)
+		}
+	}
+}
