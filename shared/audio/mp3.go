@@ -176,7 +176,7 @@ type frameCount struct {
 func walkFrames[F frameHeader](s *source, at, end int64, first F, parse func([]byte) (F, bool), cbrStop bool) frameCount {
 	var c frameCount
 	for pos := at; pos < end; {
-		w := s.bytes(pos, readAhead)
+		w := s.bytes(pos, HeadSize) // few, large ranges: four fill MaxRead
 		i := 0
 		for {
 			if len(w)-i < maxHeader && pos+int64(i)+int64(len(w)-i) < end {
