@@ -131,7 +131,10 @@ func Form(folder string) string {
 // "and". "3 Cerditos" → "tres cerditos", "Top 10" → "top ten", "Rock &
 // Roll" → "rock y roll". A number with a leading zero is read digit by
 // digit; one over 999 999 stays in digits.
-func Say(lang, name string) string {
+func Say(lang, name string) string { return say(lang, name, true) }
+
+// say is Say, with numbers read out or left in digits.
+func say(lang, name string, numbers bool) string {
 	words := strings.Fields(Form(name))
 	out := make([]string, 0, len(words))
 	for i, w := range words {
@@ -145,7 +148,7 @@ func Say(lang, name string) string {
 			default:
 				out = append(out, "y")
 			}
-		case allDigits(w):
+		case numbers && allDigits(w):
 			out = append(out, numberWords(lang, w))
 		default:
 			out = append(out, w)
@@ -179,13 +182,15 @@ var articles = map[string][]string{
 	"en": {"the", "a", "an", "some"},
 }
 
-// Normalize is the form two names are compared in: read aloud in lang,
+// Normalize is the form two names are compared in: "&" read in lang,
 // accent-free, lower case, without articles, every word singular, and an
 // initialism one word. "Los Cuentos" and "cuento" both become "cuento";
 // "the jokes" becomes "joke"; "A.B.C.", "a. b. c." and "a b c" become
-// "abc"; "3 cerditos" and "tres cerditos" both become "tres cerdito".
+// "abc". Numbers stay as they are: a folder's forms hold both its digits
+// and its words ("3 cerditos", "tres cerditos"), so that what was said
+// matches one of them exactly and "carpeta 17s" stays near "carpeta 17".
 func Normalize(lang, s string) string {
-	words := strings.Fields(Say(lang, s))
+	words := strings.Fields(say(lang, s, false))
 	// Initialisms: runs of two or more single letters become one word.
 	var merged []string
 	for i := 0; i < len(words); i++ {
