@@ -57,6 +57,11 @@ type cli struct {
 	loaded bool
 	cfg    config.Config
 	log    *slog.Logger
+	// configDir is the user's configuration directory, where the login
+	// file is; nil means os.UserConfigDir.
+	configDir func() (string, error)
+	// browse opens a URL in the owner's browser; nil means openBrowser.
+	browse func(ctx context.Context, url string) error
 }
 
 // newTree returns the command tree, with fresh flag sets: every run (and
@@ -74,6 +79,7 @@ func newTree() *command {
 		skillCommand(),
 		releaseCommand(),
 		regionCommand(),
+		loginCommand(),
 	}}
 	root.link("")
 	return root

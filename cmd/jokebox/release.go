@@ -89,7 +89,7 @@ func runRelease(ctx context.Context, c *cli, cmd *command, o *releaseOptions) er
 	var ask smapiConfig
 	if needSkill && !*dryRun {
 		var credErr error
-		ask, credErr = loadSMAPIConfig(c.getenv)
+		ask, credErr = loadSMAPIConfig(c)
 		err = withCredentials(err, credErr)
 	}
 	if err != nil {

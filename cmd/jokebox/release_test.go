@@ -11,9 +11,13 @@ import (
 	"testing"
 )
 
+// noConfigDir is a configuration directory without a login file.
+const noConfigDir = "/nonexistent-jokebox-test-config"
+
 func testCLI(env map[string]string) (*cli, *bytes.Buffer) {
 	var out bytes.Buffer
-	return &cli{stdin: strings.NewReader(""), stdout: &out, stderr: io.Discard, getenv: func(k string) string { return env[k] }}, &out
+	return &cli{stdin: strings.NewReader(""), stdout: &out, stderr: io.Discard, getenv: func(k string) string { return env[k] },
+		configDir: func() (string, error) { return noConfigDir, nil }}, &out
 }
 
 func TestSkillValidate(t *testing.T) {
@@ -68,10 +72,10 @@ func TestConfigErrorsNameEveryVariable(t *testing.T) {
 		want string
 	}{
 		{"skill deploy-model", func(c *cli) error { return run(context.Background(), c, []string{"skill", "deploy-model"}) },
-			"configuration: missing JOKEBOX_BUCKET, JOKEBOX_SKILL_ID, ASK_LWA_CLIENT_ID, ASK_LWA_CLIENT_SECRET (or ASK_LWA_CLIENT_CONFIRMATION), ASK_REFRESH_TOKEN"},
+			"configuration: missing JOKEBOX_BUCKET, JOKEBOX_SKILL_ID, SMAPI credentials (run jokebox login, which stores them in " + noConfigDir + "/jokebox/login.json, or set ASK_LWA_CLIENT_ID, ASK_LWA_CLIENT_SECRET (or ASK_LWA_CLIENT_CONFIRMATION), ASK_REFRESH_TOKEN)"},
 		{"skill build", func(c *cli) error { return run(context.Background(), c, []string{"skill", "build"}) }, "JOKEBOX_BUCKET"},
 		{"release", func(c *cli) error { return run(context.Background(), c, []string{"release"}) },
-			"configuration: missing JOKEBOX_SKILL_FUNCTION (or --function), JOKEBOX_SKILL_ID (or --skill-id), ASK_LWA_CLIENT_ID, ASK_LWA_CLIENT_SECRET (or ASK_LWA_CLIENT_CONFIRMATION), ASK_REFRESH_TOKEN"},
+			"configuration: missing JOKEBOX_SKILL_FUNCTION (or --function), JOKEBOX_SKILL_ID (or --skill-id), SMAPI credentials (run jokebox login, which stores them in " + noConfigDir + "/jokebox/login.json, or set ASK_LWA_CLIENT_ID, ASK_LWA_CLIENT_SECRET (or ASK_LWA_CLIENT_CONFIRMATION), ASK_REFRESH_TOKEN)"},
 		{"promote needs no SMAPI credentials", func(c *cli) error { return run(context.Background(), c, []string{"release", "promote"}) },
 			"configuration: missing JOKEBOX_SKILL_FUNCTION (or --function), JOKEBOX_SKILL_ID (or --skill-id)"},
 		{"dry run needs no credentials", func(c *cli) error {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"strings"
@@ -90,7 +89,7 @@ func skillDeployModelCommand() *command {
 func runSkillDeployModel(ctx context.Context, c *cli, dir, stage, locale string) error {
 	cfg := c.config()
 	skillID := cfg.SkillID
-	ask, credErr := loadSMAPIConfig(c.getenv)
+	ask, credErr := loadSMAPIConfig(c)
 	// The playlist values come from the bucket's manifest.
 	if err := withCredentials(cfg.Require(config.NeedBucket|config.NeedSkillID, nil), credErr); err != nil {
 		return err
@@ -128,18 +127,4 @@ func runSkillDeployModel(ctx context.Context, c *cli, dir, stage, locale string)
 	}
 	fmt.Fprintf(c.stdout, "interaction models built: %s\n", strings.Join(locales, ", "))
 	return nil
-}
-
-// withCredentials adds to err, from Config.Require, the variables that
-// credErr (from loadSMAPIConfig) names as missing, so that one error names
-// them all. Another kind of credErr is returned as it is.
-func withCredentials(err, credErr error) error {
-	var me *missingCredentialsError
-	switch {
-	case errors.As(credErr, &me):
-		return config.Merge(err, &config.Error{Missing: me.Names})
-	case credErr != nil:
-		return credErr
-	}
-	return err
 }

@@ -167,6 +167,14 @@ type tokenResponse struct {
 // with something unusable.
 var ErrLWA = errors.New("login with amazon")
 
+// ErrRefreshRefused reports LWA's invalid_grant to a refresh: the refresh
+// token expired or was revoked, and only a new login gives another.
+var ErrRefreshRefused = errors.New("the refresh token expired or was revoked")
+
+// ErrClientRefused reports LWA's invalid_client: the client ID or secret
+// is wrong, or the security profile was deleted.
+var ErrClientRefused = errors.New("the security profile's client ID or secret was refused")
+
 func (ts *TokenSource) fetch(ctx context.Context) (string, time.Duration, error) {
 	c := ts.Credentials
 	form := url.Values{
@@ -202,6 +210,12 @@ func (ts *TokenSource) fetch(ctx context.Context) (string, time.Duration, error)
 		msg := strings.TrimSpace(tr.Error + " " + tr.ErrorDescription)
 		if err != nil || msg == "" {
 			msg = "no error description"
+		}
+		switch tr.Error {
+		case "invalid_grant":
+			return "", 0, fmt.Errorf("%w: token request: HTTP %d: %s: %w", ErrLWA, resp.StatusCode, c.redact(msg), ErrRefreshRefused)
+		case "invalid_client":
+			return "", 0, fmt.Errorf("%w: token request: HTTP %d: %s: %w", ErrLWA, resp.StatusCode, c.redact(msg), ErrClientRefused)
 		}
 		return "", 0, fmt.Errorf("%w: token request: HTTP %d: %s", ErrLWA, resp.StatusCode, c.redact(msg))
 	}

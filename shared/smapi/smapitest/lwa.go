@@ -252,9 +252,22 @@ var consentPage = template.Must(template.New("consent").Parse(`<!doctype html>
 </body></html>
 `))
 
+// LastAuthorization returns the query of the last request for the consent
+// page, nil before the first.
+func (s *Server) LastAuthorization() url.Values {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lastAuth == nil {
+		return nil
+	}
+	q, _ := url.ParseQuery(s.lastAuth.Encode())
+	return q
+}
+
 func (s *Server) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	s.mu.Lock()
+	s.lastAuth = q
 	c := s.clients[q.Get("client_id")]
 	redirect := q.Get("redirect_uri")
 	if c == nil || !slices.Contains(c.redirects, redirect) {

@@ -29,6 +29,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"sync"
 	"testing"
@@ -122,6 +123,7 @@ type Server struct {
 	// "" shows the page; "allow" or "deny" answers at once.
 	consent      string
 	pendingAuths map[string]*pendingAuth
+	lastAuth     url.Values
 	seq          int
 }
 
