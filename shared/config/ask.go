@@ -14,11 +14,11 @@ import (
 // secret the ask CLI reads EnvLWAClientConfirmation; EnvLWAClientSecret is
 // jokebox's own name. Either works.
 var (
-	EnvLWAClientID           = Var{"ASK_LWA_CLIENT_ID", "Login with Amazon security profile's client ID"}
-	EnvLWAClientSecret       = Var{"ASK_LWA_CLIENT_SECRET", "its client secret"}
+	EnvLWAClientID           = Var{"ASK_LWA_CLIENT_ID", "Login with Amazon security profile's client ID (unset: the login file's)"}
+	EnvLWAClientSecret       = Var{"ASK_LWA_CLIENT_SECRET", "its client secret (unset: the login file's)"}
 	EnvLWAClientConfirmation = Var{"ASK_LWA_CLIENT_CONFIRMATION", "the ask CLI's name for ASK_LWA_CLIENT_SECRET"}
-	EnvRefreshToken          = Var{"ASK_REFRESH_TOKEN", "LWA refresh token with the SMAPI scopes"}
-	EnvVendorID              = Var{"ASK_VENDOR_ID", "Alexa developer vendor ID"}
+	EnvRefreshToken          = Var{"ASK_REFRESH_TOKEN", "LWA refresh token with the SMAPI scopes (unset: the login file's)"}
+	EnvVendorID              = Var{"ASK_VENDOR_ID", "Alexa developer vendor ID (unset: the login file's)"}
 	// EnvSMAPIURL is SMAPI's base URL; the request paths (/v1/...) are
 	// appended to it.
 	EnvSMAPIURL = Var{"ASK_SMAPI_SERVER_BASE_URL", "SMAPI base URL, for tests and emulators (default https://api.amazonalexa.com)"}
