@@ -382,7 +382,7 @@ func ExampleProbe() {
 func BenchmarkProbe(b *testing.B) {
 	long := readFile(b, "testdata", "audio", "long.mp3")
 	short := readFile(b, "testdata", "audio", "short.mp3")
-	m4a := bytes.Join([][]byte{ftyp("M4A ", "mp42", "isom"), mp4Box("moov", mvhd0(44100, 44100*5), ilstTitle(1, []byte("Título"))), mp4Box("mdat", make([]byte, 64<<10))}, nil)
+	m4a := bytes.Join([][]byte{ftyp("M4A ", "mp42", "isom"), mp4Box("moov", mvhd0(44100, 44100*5), aacTrak(), ilstTitle(1, []byte("Título"))), mp4Box("mdat", make([]byte, 64<<10))}, nil)
 	aac := adts(4, 2, 371, 500)
 	for _, bc := range []struct {
 		name, key string
@@ -391,6 +391,7 @@ func BenchmarkProbe(b *testing.B) {
 		{"mp3/long", "long.mp3", long},
 		{"mp3/short", "short.mp3", short},
 		{"m4a", "x.m4a", m4a},
+		{"m4a/ffmpeg", "aac.m4a", readFile(b, "testdata", "corpus", "aac.m4a")},
 		{"aac", "x.aac", aac},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
