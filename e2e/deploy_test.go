@@ -32,6 +32,8 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
@@ -1413,6 +1415,27 @@ func TestDeployLocal(t *testing.T) {
 		if got := res.FunctionEnv["skill"]["JOKEBOX_MANIFEST_PARAM"]; got != res.Parameter {
 			t.Errorf("skill JOKEBOX_MANIFEST_PARAM = %q; want %q", got, res.Parameter)
 		}
+	})
+
+	t.Run("listeners table", func(t *testing.T) {
+		// The table the skill's environment names exists, keyed by the
+		// string "listener".
+		name := res.FunctionEnv["skill"]["JOKEBOX_LISTENERS_TABLE"]
+		if name == "" {
+			t.Fatal("the skill function has no JOKEBOX_LISTENERS_TABLE")
+		}
+		db := dynamodb.NewFromConfig(res.AWS)
+		out, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+		if err != nil {
+			t.Fatalf("DescribeTable %s: %v", name, err)
+		}
+		ks := out.Table.KeySchema
+		if len(ks) != 1 || aws.ToString(ks[0].AttributeName) != listeners.AttrListener || ks[0].KeyType != dbtypes.KeyTypeHash {
+			t.Errorf("key schema %+v; want listener HASH", ks)
+		}
+		// TTL: TestTemplate checks the template's TimeToLiveSpecification;
+		// moto 5.2.1's CloudFormation does not apply it (DescribeTimeToLive
+		// says DISABLED), as it ignores the bucket's notifications.
 	})
 
 	t.Run("queue", func(t *testing.T) {
