@@ -448,3 +448,18 @@ func cmpOr(a, b string) string {
 	}
 	return b
 }
+
+// TestProbeReaderReadsOnlyWhatDecides: a CBR MP3 with a title, or a
+// fast-start M4A, far larger than the head, is decided from the head alone:
+// one read.
+func TestProbeReaderReadsOnlyWhatDecides(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"long.mp3", "rate24.m4a"} {
+		b := readFile(t, "testdata", "audio", name)
+		r := &splitReader{first: b, size: 50 << 20}
+		info, err := ProbeReader(name, r, r.size)
+		if err != nil || info.Title == "" || r.reads != 1 {
+			t.Errorf("ProbeReader(%s, then zeros to 50 MB) = %+v, %v in %d reads; want its title, in 1 read", name, info, err, r.reads)
+		}
+	}
+}

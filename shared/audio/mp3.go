@@ -176,7 +176,11 @@ type frameCount struct {
 func walkFrames[F frameHeader](s *source, at, end int64, first F, parse func([]byte) (F, bool), cbrStop bool) frameCount {
 	var c frameCount
 	for pos := at; pos < end; {
-		w := s.bytes(pos, HeadSize) // few, large ranges: four fill MaxRead
+		// What was read already, else few, large ranges: four fill MaxRead.
+		w := s.have(pos)
+		if int64(len(w)) < readAhead && pos+int64(len(w)) < end {
+			w = s.bytes(pos, HeadSize)
+		}
 		i := 0
 		for {
 			if len(w)-i < maxHeader && pos+int64(i)+int64(len(w)-i) < end {
