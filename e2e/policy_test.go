@@ -76,7 +76,7 @@ var createActions = map[string]struct {
 	arn     string
 	actions []string
 }{
-	"AWS::S3::Bucket":                 {"arn:aws:s3:::jokebox-test-123456789012-eu-west-1", []string{"s3:CreateBucket", "s3:PutBucketVersioning", "s3:PutEncryptionConfiguration", "s3:PutBucketPublicAccessBlock", "s3:PutBucketOwnershipControls", "s3:PutLifecycleConfiguration", "s3:PutBucketNotification", "s3:PutBucketTagging", "s3:DeleteBucket"}},
+	"AWS::S3::Bucket":                 {"arn:aws:s3:::jokebox-test-123456789012-eu-west-1", []string{"s3:CreateBucket", "s3:PutBucketVersioning", "s3:PutEncryptionConfiguration", "s3:PutBucketPublicAccessBlock", "s3:PutBucketOwnershipControls", "s3:PutLifecycleConfiguration", "s3:PutBucketLogging", "s3:PutBucketNotification", "s3:PutBucketTagging", "s3:DeleteBucket"}},
 	"AWS::S3::BucketPolicy":           {"arn:aws:s3:::jokebox-test-123456789012-eu-west-1", []string{"s3:PutBucketPolicy", "s3:DeleteBucketPolicy"}},
 	"AWS::SSM::Parameter":             {"arn:aws:ssm:eu-west-1:123456789012:parameter/jokebox/test/manifest", []string{"ssm:PutParameter", "ssm:DeleteParameter", "ssm:AddTagsToResource"}},
 	"AWS::SQS::Queue":                 {"arn:aws:sqs:eu-west-1:123456789012:jokebox-test-index", []string{"sqs:CreateQueue", "sqs:GetQueueAttributes", "sqs:SetQueueAttributes", "sqs:TagQueue", "sqs:DeleteQueue"}},
