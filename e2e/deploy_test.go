@@ -25,6 +25,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -957,8 +958,16 @@ func lookTool(t *testing.T, name, install string) string {
 
 // serverless runs the osls CLI in the repository root with a temporary HOME,
 // no AWS settings from the caller's environment and the extra variables env.
+// slsMu serializes the osls runs of parallel tests: each uses .serverless
+// in the service directory as scratch space, even with --package, and one
+// run's clean-up removed another's serverless-state.json (ENOENT, seen with
+// TestTemplate beside TestDeployPolicy).
+var slsMu sync.Mutex
+
 func serverless(t *testing.T, env []string, args ...string) {
 	t.Helper()
+	slsMu.Lock()
+	defer slsMu.Unlock()
 	cmd := exec.Command(serverlessBin(t), args...)
 	cmd.Dir = repoRoot(t)
 	for _, kv := range os.Environ() {

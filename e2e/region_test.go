@@ -41,7 +41,9 @@ func makePackage(t *testing.T, env []string, args ...string) (string, string) {
 	cmd.Env = append(cmd.Env, "HOME="+t.TempDir(), "GOCACHE="+paths[0], "GOPATH="+paths[1], "GOMODCACHE="+paths[2],
 		"JOKEBOX_BUILD_DIR="+dir, "AWS_CONFIG_FILE="+filepath.Join(dir, "none"), "npm_config_update_notifier=false", "NODE_NO_WARNINGS=1")
 	cmd.Env = append(cmd.Env, env...)
+	slsMu.Lock() // see slsMu
 	b, err := cmd.CombinedOutput()
+	slsMu.Unlock()
 	if err != nil {
 		return "", string(b)
 	}
