@@ -108,10 +108,24 @@ func resolveWith(m *manifest.Manifest, slot alexa.Slot, locale string, said [][]
 		return nil, byNothing
 	}
 	folders := m.Playlists[1:]
-	var exact []int
-	for i := range folders {
-		if slices.ContainsFunc(said[i], func(f form) bool { return f.text == q }) {
-			exact = append(exact, i)
+	exactly := func(q string) []int {
+		var exact []int
+		for i := range folders {
+			if slices.ContainsFunc(said[i], func(f form) bool { return f.text == q }) {
+				exact = append(exact, i)
+			}
+		}
+		return exact
+	}
+	exact := exactly(q)
+	if len(exact) == 0 {
+		// What was said around the name ("un chiste de animales", "the
+		// bedtime stories playlist"), when Alexa passed it all on.
+		for _, bare := range withoutCarrier(lang, q) {
+			if e := exactly(bare); len(e) > 0 {
+				q, exact = bare, e
+				break
+			}
 		}
 	}
 	switch len(exact) {
@@ -146,6 +160,42 @@ func resolveWith(m *manifest.Manifest, slot alexa.Slot, locale string, said [][]
 		return nil, byTie
 	}
 	return &folders[best], byNearName
+}
+
+// carriers are the words people say around a playlist's name, normalized
+// (see spoken.Normalize: no articles, singular), by language: prefixes
+// and suffixes.
+var carriers = map[string][2][]string{
+	"es": {{"chiste de", "chiste sobre", "cuento de", "lista de", "lista", "algo de", "carpeta de", "carpeta"}, {"por favor", "lista"}},
+	"en": {{"joke about", "joke from", "story about", "something from", "playlist", "folder"}, {"playlist", "please", "folder"}},
+}
+
+// withoutCarrier lists a normalized name without the carrier words
+// around it: without a suffix, without a prefix, without both.
+func withoutCarrier(lang, q string) []string {
+	prefixes, suffixes := carriers[lang][0], carriers[lang][1]
+	cutSuffix := func(q string) string {
+		for _, w := range suffixes {
+			if rest, ok := strings.CutSuffix(q, " "+w); ok {
+				return rest
+			}
+		}
+		return q
+	}
+	pre := q
+	for _, w := range prefixes {
+		if rest, ok := strings.CutPrefix(q, w+" "); ok {
+			pre = rest
+			break
+		}
+	}
+	var out []string
+	for _, b := range []string{cutSuffix(q), pre, cutSuffix(pre)} {
+		if b != q && b != "" && !slices.Contains(out, b) {
+			out = append(out, b)
+		}
+	}
+	return out
 }
 
 // closeness scores how near two normalized names are, 0 for not near
