@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
-	"time"
 
 	"github.com/jokebox/jokebox/shared/alexa"
 	"github.com/jokebox/jokebox/shared/verify"
@@ -153,7 +152,6 @@ func (h *handler) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 
 func (h *handler) alexa(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	start := time.Now()
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, alexa.MaxRequestSize))
 	if err != nil {
 		reason := "unreadable body"
@@ -185,12 +183,11 @@ func (h *handler) alexa(w http.ResponseWriter, r *http.Request) {
 		h.reject(ctx, w, r, http.StatusInternalServerError, "internal error", requestID(body), err)
 		return
 	}
+	// The skill logged its answer, once, with the request ID it decoded:
+	// an answered request gets no second line here.
 	w.Header().Set("Content-Type", ContentType)
 	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
 	_, _ = w.Write(out)
-	if h.log.Enabled(ctx, slog.LevelInfo) {
-		h.log.InfoContext(ctx, "alexa request", "requestId", requestID(body), "duration", time.Since(start))
-	}
 }
 
 // reject answers a failed request with a short plain-text reason and logs
@@ -215,8 +212,9 @@ func plain(w http.ResponseWriter, status int, msg string) {
 // characters.
 const maxLoggedID = 128
 
-// requestID reads request.requestId for logs only, leniently: "" when the
-// body is not JSON. The value may be unverified and is only ever logged as a
+// requestID reads request.requestId for the log line of a refused request
+// only (an answered one is logged by the skill, which decoded it), leniently:
+// "" when the body is not JSON. The value may be unverified and is only ever logged as a
 // quoted attribute.
 func requestID(body []byte) string {
 	var env struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"log/slog"
 	"time"
 
 	"github.com/jokebox/jokebox/shared/alexa"
@@ -118,6 +119,6 @@ func (r *request) forget() *alexa.Response {
 		r.h.log.ErrorContext(r.ctx, "listener delete failed (the TTL removes it)", "err", err)
 		return empty()
 	}
-	r.h.log.InfoContext(r.ctx, "listener forgotten: skill disabled")
+	r.note(slog.Bool("listenerForgotten", true))
 	return empty()
 }

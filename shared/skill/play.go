@@ -2,6 +2,7 @@ package skill
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/jokebox/jokebox/shared/alexa"
@@ -19,6 +20,34 @@ type request struct {
 	// whether the current cursor came from it rather than a token.
 	recalled, placeOK, fromPlace bool
 	place                        Token
+
+	// notes are what the answer's log line says besides the request's ID
+	// and type (see note); buf holds them without an allocation.
+	notes []slog.Attr
+	buf   [10]slog.Attr
+}
+
+// note adds attributes to the request's one log line.
+func (r *request) note(a ...slog.Attr) {
+	if r.notes == nil {
+		r.notes = r.buf[:0]
+	}
+	r.notes = append(r.notes, a...)
+}
+
+// noteEvent notes an AudioPlayer event's token and offset.
+func (r *request) noteEvent() {
+	r.note(slog.String("token", r.Request.Request.Token), slog.Int64("offsetMs", r.Request.Request.OffsetInMilliseconds))
+}
+
+// attrs is the request's log line: its ID, type and intent, then the notes.
+func (r *request) attrs() []slog.Attr {
+	body := r.Request.Request
+	head := []slog.Attr{slog.String("requestId", body.RequestID), slog.String("type", string(body.Type))}
+	if body.Intent != nil {
+		head = append(head, slog.String("intent", body.Intent.Name))
+	}
+	return append(head, r.notes...)
 }
 
 // cursor is a place in a playlist of a manifest. pos -1 is "before the
@@ -159,10 +188,10 @@ func (r *request) playNamed(spoken string) (*alexa.Response, error) {
 	locale := r.Request.Request.Locale
 	pl, how := resolveWith(m, slot, locale, r.h.said.get(m, locale, r.h.cfg.Playlists))
 	if pl != nil {
-		r.h.log.InfoContext(r.ctx, "playlist resolved", "spoken", spoken, "playlist", pl.Name, "by", how)
+		r.note(slog.String("spoken", spoken), slog.String("resolvedBy", how))
 		return r.playNextIn(m, pl, fill(r.say.Playlist, "playlist", r.h.cfg.Playlists.Name(pl.Name, r.Request.Request.Locale)), false)
 	}
-	r.h.log.InfoContext(r.ctx, "unknown playlist", "spoken", spoken, "by", how)
+	r.note(slog.String("spoken", spoken), slog.String("resolvedBy", how), slog.Bool("unknownPlaylist", true))
 	return r.playNextIn(m, m.Library(), r.unknownPlaylist(m, spoken), false)
 }
 
@@ -271,7 +300,7 @@ func (r *request) play(c cursor, behavior alexa.PlayBehavior, previous string, o
 		subtitle = manifest.Folder(e.Key)
 	}
 	meta := &alexa.Metadata{Title: Title(e), Subtitle: subtitle}
-	r.h.log.InfoContext(r.ctx, "play", "key", e.Key, "playlist", c.pl.Name, "pos", c.pos, "version", c.m.Version, "behavior", string(behavior), "type", string(r.Request.Request.Type))
+	r.note(slog.String("key", e.Key), slog.String("playlist", c.pl.Name), slog.Int("pos", c.pos), slog.Int64("version", c.m.Version), slog.String("behavior", string(behavior)))
 
 	resp := &alexa.Response{Version: alexa.Version}
 	resp.Response.Directives = []alexa.Directive{alexa.Play(behavior, url, token, previous, offset, meta)}

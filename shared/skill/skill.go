@@ -157,13 +157,25 @@ func (h *Handler) warm(ctx context.Context) ([]byte, error) {
 	return json.Marshal(map[string]any{"warm": true, "version": v})
 }
 
-// Handle answers a decoded request. A request for another skill is refused
-// with an error wrapping alexa.ErrWrongSkill, not logged (see Invoke).
+// Handle answers a decoded request and logs it in one line at Info
+// ("answer": the request's ID and type, and what was played). A request for
+// another skill is refused with an error wrapping alexa.ErrWrongSkill, not
+// logged (see Invoke).
 func (h *Handler) Handle(ctx context.Context, req *alexa.Request) (*alexa.Response, error) {
 	if id := h.cfg.SkillID; id != "" && req.ApplicationID() != id {
 		return nil, fmt.Errorf("%w: %.100q", alexa.ErrWrongSkill, req.ApplicationID())
 	}
 	r := &request{Request: req, ctx: ctx, h: h, say: h.speech.For(req.Request.Locale)}
+	resp, err := r.answer()
+	if err == nil && h.log.Enabled(ctx, slog.LevelInfo) {
+		h.log.LogAttrs(ctx, slog.LevelInfo, "answer", r.attrs()...)
+	}
+	return resp, err
+}
+
+// answer dispatches on the request type.
+func (r *request) answer() (*alexa.Response, error) {
+	req := r.Request
 	switch t := req.Request.Type; t {
 	case alexa.LaunchRequest:
 		return r.playNext("", r.say.Welcome, false)
@@ -192,19 +204,22 @@ func (h *Handler) Handle(ctx context.Context, req *alexa.Request) (*alexa.Respon
 		if c := req.Request.Cause; c != nil {
 			cause = c.RequestID
 		}
-		h.log.ErrorContext(ctx, "alexa reported an exception", "type", typ, "causeRequestId", cause)
+		r.h.log.ErrorContext(r.ctx, "alexa reported an exception", "type", typ, "causeRequestId", cause)
 		return empty(), nil
 	case alexa.SkillDisabled:
 		return r.forget(), nil
 	case alexa.PlaybackStarted:
-		h.log.InfoContext(ctx, "event", "type", string(t), "token", req.Request.Token, "offsetMs", req.Request.OffsetInMilliseconds)
+		r.noteEvent()
 		r.remember()
 		return empty(), nil
 	case alexa.PlaybackFinished, alexa.PlaybackStopped, alexa.SessionEndedRequest:
-		h.log.InfoContext(ctx, "event", "type", string(t), "token", req.Request.Token, "offsetMs", req.Request.OffsetInMilliseconds, "reason", req.Request.Reason)
+		r.noteEvent()
+		if req.Request.Reason != "" {
+			r.note(slog.String("reason", req.Request.Reason))
+		}
 		return empty(), nil
 	default:
-		h.log.WarnContext(ctx, "unknown request type", "type", string(t))
+		r.h.log.WarnContext(r.ctx, "unknown request type", "type", string(t))
 		return empty(), nil
 	}
 }
