@@ -421,7 +421,8 @@ func TestLoginNoBrowser(t *testing.T) {
 // is stored; --vendor picks one; a vendor not of the account is refused.
 func TestLoginVendors(t *testing.T) {
 	f := smapitest.New(t)
-	f.AllowRedirect(lwa.RedirectURL(lwa.DefaultPort))
+	port := freePort(t)
+	f.AllowRedirect(lwa.RedirectURL(port))
 	f.Consent("allow")
 	f.SetVendors(smapitest.Vendor{ID: "M1FIRST", Name: "First"}, smapitest.Vendor{ID: "M2SECOND", Name: "Second"})
 	env := loginEnv(f)
@@ -437,7 +438,7 @@ func TestLoginVendors(t *testing.T) {
 			}()
 			return nil
 		}
-		err := run(context.Background(), r.c, append([]string{"login", "--client-id", smapitest.ClientID}, args...))
+		err := run(context.Background(), r.c, append([]string{"login", "--client-id", smapitest.ClientID, "--port", strconv.Itoa(port)}, args...))
 		return r, err
 	}
 	r, err := login()

@@ -25,10 +25,16 @@ func (c *Client) Vendors(ctx context.Context) ([]Vendor, error) {
 	if err != nil {
 		return nil, err
 	}
+	return decodeVendors(resp.body)
+}
+
+// decodeVendors decodes v1.vendorManagement.Vendors; every vendor must
+// have an ID.
+func decodeVendors(body []byte) ([]Vendor, error) {
 	var v struct {
 		Vendors []Vendor `json:"vendors"`
 	}
-	if err := json.Unmarshal(resp.body, &v); err != nil {
+	if err := json.Unmarshal(body, &v); err != nil {
 		return nil, errors.New("smapi vendors: malformed JSON")
 	}
 	for _, x := range v.Vendors {
@@ -82,10 +88,16 @@ func (c *Client) CreateSkill(ctx context.Context, vendorID string, doc []byte) (
 		}
 		return "", err
 	}
+	return decodeCreated(resp.body)
+}
+
+// decodeCreated decodes v1.skill.CreateSkillResponse, which must name the
+// skill.
+func decodeCreated(body []byte) (string, error) {
 	var out struct {
 		SkillID string `json:"skillId"`
 	}
-	if err := json.Unmarshal(resp.body, &out); err != nil || out.SkillID == "" {
+	if err := json.Unmarshal(body, &out); err != nil || out.SkillID == "" {
 		return "", fmt.Errorf("%w, but SMAPI's answer names no skillId", ErrMaybeCreated)
 	}
 	return out.SkillID, nil
@@ -207,23 +219,44 @@ func (c *Client) ListSkills(ctx context.Context, vendorID string) ([]SkillSummar
 		if err != nil {
 			return nil, err
 		}
-		var l struct {
-			Skills      []SkillSummary `json:"skills"`
-			IsTruncated bool           `json:"isTruncated"`
-			NextToken   string         `json:"nextToken"`
+		skills, token, err := decodeSkillPage(resp.body)
+		if err != nil {
+			return nil, err
 		}
-		if err := json.Unmarshal(resp.body, &l); err != nil {
-			return nil, errors.New("smapi list skills: malformed JSON")
-		}
-		all = append(all, l.Skills...)
-		if !l.IsTruncated || l.NextToken == "" {
+		all = append(all, skills...)
+		if token == "" {
 			return all, nil
 		}
 		if page >= 1000 {
 			return nil, errors.New("smapi list skills: more than 1000 pages")
 		}
-		next = l.NextToken
+		next = token
 	}
+}
+
+// decodeSkillPage decodes a page of v1.skill.ListSkillResponse: its skills,
+// each with an ID, and the next page's token, "" on the last page.
+func decodeSkillPage(body []byte) ([]SkillSummary, string, error) {
+	var l struct {
+		Skills      []SkillSummary `json:"skills"`
+		IsTruncated bool           `json:"isTruncated"`
+		NextToken   string         `json:"nextToken"`
+	}
+	if err := json.Unmarshal(body, &l); err != nil {
+		return nil, "", errors.New("smapi list skills: malformed JSON")
+	}
+	for _, s := range l.Skills {
+		if s.SkillID == "" {
+			return nil, "", errors.New("smapi list skills: a skill without a skillId")
+		}
+	}
+	if !l.IsTruncated {
+		return l.Skills, "", nil
+	}
+	if l.NextToken == "" {
+		return nil, "", errors.New("smapi list skills: a truncated page without a nextToken")
+	}
+	return l.Skills, l.NextToken, nil
 }
 
 // StatusCode returns the HTTP status of an SMAPI error answer in err's

@@ -288,3 +288,30 @@ func TestScopesEnforced(t *testing.T) {
 		t.Errorf("vendors with %s: %v", smapitest.ScopeSkills, err)
 	}
 }
+
+// TestListSkillsPages: ListSkills follows nextToken over every page.
+func TestListSkillsPages(t *testing.T) {
+	f := smapitest.New(t)
+	c := newClient(t, f)
+	want := map[string]bool{}
+	for range 51 {
+		want[f.AddSkill(smapitest.VendorID, []byte(skillJSON))] = true
+	}
+	f.AddSkill("M2OTHERVENDOR", []byte(skillJSON))
+	got, err := c.ListSkills(context.Background(), smapitest.VendorID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range got {
+		if !want[s.SkillID] {
+			t.Errorf("listed %s, not a skill of the vendor", s.SkillID)
+		}
+		delete(want, s.SkillID)
+	}
+	if len(want) > 0 || len(got) != 51 {
+		t.Errorf("listed %d skills, %d missing; want 51", len(got), len(want))
+	}
+	if n := f.Calls()["listSkillsForVendorV1"]; n != 2 {
+		t.Errorf("list calls = %d; want 2 pages", n)
+	}
+}

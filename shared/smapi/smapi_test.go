@@ -1008,3 +1008,32 @@ func FuzzLatestOf(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeSkillAnswers: the vendor list, the creation and the skill
+// list answers decode to usable values or an error, never a vendor or
+// skill without an ID, never an empty created ID.
+func FuzzDecodeSkillAnswers(f *testing.F) {
+	f.Add([]byte(`{"vendors":[{"id":"M1","name":"n","roles":["ROLE_ADMINISTRATOR"]}]}`))
+	f.Add([]byte(`{"skillId":"amzn1.ask.skill.x"}`))
+	f.Add([]byte(`{"skills":[{"skillId":"s","nameByLocale":{"en-US":"x"}}],"isTruncated":true,"nextToken":"t"}`))
+	f.Add([]byte(`{"vendors":[{}],"skills":[{}],"isTruncated":true}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if vs, err := decodeVendors(b); err == nil {
+			for _, v := range vs {
+				if v.ID == "" {
+					t.Fatalf("decodeVendors(%q): a vendor without an ID", b)
+				}
+			}
+		}
+		if id, err := decodeCreated(b); (err == nil) == (id == "") {
+			t.Fatalf("decodeCreated(%q) = %q, %v", b, id, err)
+		}
+		if skills, _, err := decodeSkillPage(b); err == nil {
+			for _, s := range skills {
+				if s.SkillID == "" {
+					t.Fatalf("decodeSkillPage(%q): a skill without an ID", b)
+				}
+			}
+		}
+	})
+}
