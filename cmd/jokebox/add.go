@@ -10,14 +10,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
 	"github.com/jokebox/jokebox/shared/app"
 	"github.com/jokebox/jokebox/shared/config"
 	"github.com/jokebox/jokebox/shared/ingest"
 	"github.com/jokebox/jokebox/shared/manifest"
-	"github.com/jokebox/jokebox/shared/transcode"
 )
 
 // addOptions are the flags and arguments of `jokebox add`.
@@ -72,23 +68,6 @@ func checkAddOptions(o *addOptions, bitrate string) error {
 	return errors.Join(errs...)
 }
 
-// flagLikeFiles refuses an argument taken as a flag that is also the name
-// of a file here: `jokebox add *` in a folder holding a file named
-// --playlist=x must not change the flags. File names go after --.
-func flagLikeFiles(args []string) error {
-	for _, a := range args {
-		if a == "--" {
-			return nil
-		}
-		if strings.HasPrefix(a, "-") {
-			if _, err := os.Lstat(a); err == nil {
-				return fmt.Errorf("%s is a flag and the name of a file here: put -- before file names (jokebox add -- *)", ingest.Shown(a))
-			}
-		}
-	}
-	return nil
-}
-
 func orElse(a, b string) string {
 	if a != "" {
 		return a
@@ -110,15 +89,6 @@ func parseBitrate(s string) (int, error) {
 	return n * mult, nil
 }
 
-// findFFmpeg is the configured ffmpeg, or nil and why there is none.
-func findFFmpeg(c *cli) (*transcode.FFmpeg, error) {
-	ff, err := transcode.Find(c.config().FFmpeg)
-	if err != nil {
-		return nil, fmt.Errorf("%w; %s, or set %s to its path", err, transcode.Install, config.EnvFFmpeg.Name)
-	}
-	return ff, nil
-}
-
 // runAdd is `jokebox add`.
 func runAdd(ctx context.Context, c *cli, o addOptions) error {
 	var err error
@@ -138,16 +108,8 @@ func runAdd(ctx context.Context, c *cli, o addOptions) error {
 	}
 	defer os.RemoveAll(tmp)
 
-	prefix := ""
-	if o.playlist != "" {
-		prefix = o.playlist + "/"
-	}
-	files := ingest.Walk(o.paths, prefix)
-	defer func() {
-		for _, f := range files {
-			f.Close()
-		}
-	}()
+	files := ingest.Walk(o.paths, o.playlist)
+	defer ingest.CloseAll(files)
 	p := &ingest.Pipeline{FFmpeg: ff, NoFFmpeg: noFF, Options: o.Options, TempDir: tmp}
 	p.CheckAll(ctx, files)
 	var needFF []string
@@ -169,17 +131,17 @@ func runAdd(ctx context.Context, c *cli, o addOptions) error {
 		return err
 	}
 	for _, f := range files {
-		if f.Uploaded || f.Existing || f.Outcome != ingest.Normalize && !(o.Normalize && f.Outcome == ingest.Convert) || f.Result.Passes == 0 || f.Result.Reached {
-			continue
+		if o.Normalize && f.Output() != "" && !f.Result.Reached {
+			fmt.Fprintf(c.stdout, "note: %s reached %v, not %.0f LUFS\n", f.Key, f.Result.Loudness, o.Loudness)
 		}
-		fmt.Fprintf(c.stdout, "note: %s reached %v, not %.0f LUFS\n", f.Key, f.Result.Loudness, o.Loudness)
 	}
 	if err := p.Upload(ctx, a.S3, a.Config.Bucket, files, func(n int, total int64) ingest.Progress { return newProgress(c.stdout, n, total) }); err != nil {
 		return err
 	}
 	s := ingest.Summarize(files, o.Options)
 	fmt.Fprintf(c.stdout, "\nadded %d, converted %d, normalized %d, already there %d, skipped %d (not audio), failed %d\n", s.Added, s.Converted, s.Normalized, s.Existing, s.Skipped, s.Failed)
-	if err := awaitIndexer(ctx, c.stdout, a, files, o.wait); err != nil {
+	answers := ingest.IndexerAnswers(ctx, a.S3, a.Config.Bucket, a.Config.QueueURL)
+	if err := awaitIndexer(ctx, c.stdout, a.Store, answers, a.Config.Bucket, files, o.wait); err != nil {
 		return err
 	}
 	return failed(c.stdout, files, s)
@@ -214,15 +176,14 @@ func printVerdict(w io.Writer, f *ingest.File) {
 // manifest: it waits for it only when an indexer can answer (a queue that
 // `jokebox index` polls, or bucket notifications of a deployed stack), and
 // fails when the indexer rejected a file that went up.
-func awaitIndexer(ctx context.Context, w io.Writer, a *app.App, files []*ingest.File, wait time.Duration) error {
+func awaitIndexer(ctx context.Context, w io.Writer, l ingest.ManifestLoader, answers bool, bucket string, files []*ingest.File, wait time.Duration) error {
 	if ingest.Read(nil, files).Want == 0 {
 		return nil
 	}
-	answers := indexerAnswers(ctx, a)
 	if !answers || wait <= 0 {
 		wait = 0
 	}
-	v, err := ingest.Await(ctx, a.Store, files, wait)
+	v, err := ingest.Await(ctx, l, files, wait)
 	if err != nil {
 		return err
 	}
@@ -230,7 +191,7 @@ func awaitIndexer(ctx context.Context, w io.Writer, a *app.App, files []*ingest.
 	case v.Missing() == 0:
 		fmt.Fprintf(w, "manifest v%d includes all %d file(s)\n", v.Version, v.Want)
 	case !answers:
-		fmt.Fprintf(w, "no indexer answers for %s (no bucket notifications, no JOKEBOX_QUEUE_URL): run `jokebox reindex` to publish the %d file(s)\n", a.Config.Bucket, v.Missing())
+		fmt.Fprintf(w, "no indexer answers for %s (no bucket notifications, no JOKEBOX_QUEUE_URL): run `jokebox reindex` to publish the %d file(s)\n", bucket, v.Missing())
 	case wait == 0:
 		fmt.Fprintf(w, "not waiting for the indexer (--wait 0); `jokebox manifest` shows when it has published them\n")
 	default:
@@ -248,18 +209,4 @@ func awaitIndexer(ctx context.Context, w io.Writer, a *app.App, files []*ingest.
 		return fmt.Errorf("the indexer rejected %d uploaded file(s), which will not be offered: %s", len(r), strings.Join(r, ", "))
 	}
 	return nil
-}
-
-// indexerAnswers reports whether an indexer will publish what is uploaded:
-// `jokebox index` polls JOKEBOX_QUEUE_URL, or the bucket notifies a queue
-// or a function (a deployed stack).
-func indexerAnswers(ctx context.Context, a *app.App) bool {
-	if a.Config.QueueURL != "" {
-		return true
-	}
-	n, err := a.S3.GetBucketNotificationConfiguration(ctx, &s3.GetBucketNotificationConfigurationInput{Bucket: aws.String(a.Config.Bucket)})
-	if err != nil {
-		return true // cannot tell: wait as before
-	}
-	return len(n.QueueConfigurations) > 0 || len(n.LambdaFunctionConfigurations) > 0 || len(n.TopicConfigurations) > 0 || n.EventBridgeConfiguration != nil
 }

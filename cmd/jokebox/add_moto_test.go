@@ -313,3 +313,32 @@ func TestMotoAddMultipart(t *testing.T) {
 		t.Errorf("second add: %v\n%s", err, out)
 	}
 }
+
+// TestMotoAddNormalizeM4A is issue 21's `add --normalize` on M4A: the
+// normalized file is MP3 under name.mp3 (never MP3 bytes under .m4a), with
+// the source's title, and the indexer offers it.
+func TestMotoAddNormalizeM4A(t *testing.T) {
+	needFFmpeg(t)
+	s3c := motoBucket(t, "normm4a")
+	dir := addFixtures(t, map[string]string{"voz.m4a": "rate24.m4a"})
+	out, err := jokeboxErr(t, "add", "--wait", "0", "--normalize", filepath.Join(dir, "voz.m4a"))
+	t.Logf("%s", out)
+	if err != nil || !strings.Contains(out, "→ voz.mp3 (normalize") {
+		t.Fatalf("add --normalize voz.m4a: %v; want it normalized to voz.mp3", err)
+	}
+	if _, err := s3c.HeadObject(t.Context(), &s3.HeadObjectInput{Bucket: aws.String("normm4a"), Key: aws.String("voz.m4a")}); err == nil {
+		t.Error("the bucket holds voz.m4a")
+	}
+	head, err := s3c.HeadObject(t.Context(), &s3.HeadObjectInput{Bucket: aws.String("normm4a"), Key: aws.String("voz.mp3")})
+	if err != nil || aws.ToString(head.ContentType) != "audio/mpeg" {
+		t.Fatalf("voz.mp3: %v, %v; want an audio/mpeg object", head, err)
+	}
+	jokebox(t, "reindex")
+	m, playable, rejected := manifestKeys(t)
+	if !slices.Equal(playable, []string{"voz.mp3"}) || len(rejected) != 0 {
+		t.Errorf("manifest: playable %v, rejected %v; want voz.mp3 offered", playable, rejected)
+	}
+	if len(m.Playlists) > 0 && len(m.Playlists[0].Entries) > 0 && m.Playlists[0].Entries[0].Title != "AAC Voice" {
+		t.Errorf("title %q; want the source's, AAC Voice", m.Playlists[0].Entries[0].Title)
+	}
+}

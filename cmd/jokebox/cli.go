@@ -5,7 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/jokebox/jokebox/shared/config"
@@ -227,4 +229,21 @@ func orList(items []string) string {
 		return strings.Join(items, "")
 	}
 	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
+}
+
+// flagLikeFiles refuses an argument taken as a flag that is also the name
+// of a file here: `jokebox add *` in a folder holding a file named
+// --playlist=x must not change the flags. File names go after --.
+func flagLikeFiles(args []string) error {
+	for _, a := range args {
+		if a == "--" {
+			return nil
+		}
+		if strings.HasPrefix(a, "-") {
+			if _, err := os.Lstat(a); err == nil {
+				return fmt.Errorf("%s is a flag and the name of a file here: put -- before file names (jokebox add -- *)", strconv.Quote(a))
+			}
+		}
+	}
+	return nil
 }

@@ -6,8 +6,10 @@ import (
 	"io"
 	"os"
 
+	"github.com/jokebox/jokebox/shared/config"
 	"github.com/jokebox/jokebox/shared/devstack"
 	"github.com/jokebox/jokebox/shared/ingest"
+	"github.com/jokebox/jokebox/shared/transcode"
 )
 
 // mediaPreparer is `jokebox dev`'s hook on its media folder: each file gets
@@ -50,4 +52,13 @@ func mediaPreparer(c *cli, w io.Writer, convert, normalize bool, tmp string) (fu
 		log.InfoContext(ctx, "converted", "file", key, "key", f.Key, "why", f.Reason)
 		return devstack.Prepared{Key: f.Key, Path: out, Done: func() { os.Remove(out) }}, nil
 	}, nil
+}
+
+// findFFmpeg is the configured ffmpeg, or nil and why there is none.
+func findFFmpeg(c *cli) (*transcode.FFmpeg, error) {
+	ff, err := transcode.Find(c.config().FFmpeg)
+	if err != nil {
+		return nil, fmt.Errorf("%w; %s, or set %s to its path", err, transcode.Install, config.EnvFFmpeg.Name)
+	}
+	return ff, nil
 }

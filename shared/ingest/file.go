@@ -63,6 +63,13 @@ func (f *File) refuse(why string) {
 	f.Close()
 }
 
+// CloseAll closes every file.
+func CloseAll(files []*File) {
+	for _, f := range files {
+		f.Close()
+	}
+}
+
 // Close lets f's source file go.
 func (f *File) Close() {
 	if f.src != nil && !f.borrowed {
@@ -71,13 +78,18 @@ func (f *File) Close() {
 	f.src = nil
 }
 
-// Walk lists the files named by paths: a file goes to prefix + its name, a
-// folder's files to prefix + their path in it, so that its subfolders
-// become playlists. Hidden files and folders inside folders are left out.
-// Each file is opened inside its folder (os.Root), so a link that leads out
-// of it is refused with that reason; keys are in Unicode form C.
-func Walk(paths []string, prefix string) []*File {
+// Walk lists the files named by paths: a file goes to playlist/its name
+// (its name when playlist is ""), a folder's files to playlist/their path
+// in it, so that its subfolders become playlists. Hidden files and folders
+// inside folders are left out. Each file is opened inside its folder
+// (os.Root), so a link that leads out of it is refused with that reason;
+// keys are in Unicode form C. CloseAll lets them go.
+func Walk(paths []string, playlist string) []*File {
 	var files []*File
+	prefix := ""
+	if playlist != "" {
+		prefix = playlist + "/"
+	}
 	for _, p := range paths {
 		if st, err := os.Stat(p); err == nil && st.IsDir() {
 			files = append(files, walkDir(p, prefix)...)

@@ -131,7 +131,7 @@ func TestUploadReadsTheCheckedFile(t *testing.T) {
 		t.Fatalf("%v\n%s", err, b)
 	}
 	c := fakeS3(t, "b")
-	files := Walk([]string{dir}, "chistes/")
+	files := Walk([]string{dir}, "chistes")
 	pl := &Pipeline{FFmpeg: ff, Options: Defaults(), TempDir: tmp}
 	pl.CheckAll(t.Context(), files)
 	if err := pl.Prepare(t.Context(), c, "b", files); err != nil {

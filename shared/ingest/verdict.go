@@ -4,6 +4,9 @@ import (
 	"context"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/jokebox/jokebox/internal/retry"
 	"github.com/jokebox/jokebox/shared/manifest"
 )
@@ -68,4 +71,24 @@ func Await(ctx context.Context, l ManifestLoader, files []*File, wait time.Durat
 			return v, err
 		}
 	}
+}
+
+// NotificationReader reads a bucket's event notifications.
+type NotificationReader interface {
+	GetBucketNotificationConfiguration(context.Context, *s3.GetBucketNotificationConfigurationInput, ...func(*s3.Options)) (*s3.GetBucketNotificationConfigurationOutput, error)
+}
+
+// IndexerAnswers reports whether an indexer will publish what is uploaded
+// to bucket: `jokebox index` polls queueURL, or the bucket notifies a
+// queue, a function, a topic or EventBridge (a deployed stack). When the
+// configuration cannot be read it answers true: wait, as before.
+func IndexerAnswers(ctx context.Context, c NotificationReader, bucket, queueURL string) bool {
+	if queueURL != "" {
+		return true
+	}
+	n, err := c.GetBucketNotificationConfiguration(ctx, &s3.GetBucketNotificationConfigurationInput{Bucket: aws.String(bucket)})
+	if err != nil {
+		return true
+	}
+	return len(n.QueueConfigurations) > 0 || len(n.LambdaFunctionConfigurations) > 0 || len(n.TopicConfigurations) > 0 || n.EventBridgeConfiguration != nil
 }

@@ -60,3 +60,19 @@ func FuzzParseSummary(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseFFMetadata: ffmpeg's ffmetadata output is the file's own tags,
+// escaped; whatever they hold, the parser must not panic, keys come out
+// lower case, and Measure's cleaned values hold no line breaks.
+func FuzzParseFFMetadata(f *testing.F) {
+	f.Add(";FFMETADATA1\ntitle=Uno \\= dos\\\\\nlanguage=spa\nencoder=Lavf\n[STREAM]\ntitle=x\n")
+	f.Add(";FFMETADATA1\ntitle=a\\\nb\n=\\\n\\")
+	f.Add("[CHAPTER]\nTITLE=x")
+	f.Fuzz(func(t *testing.T, s string) {
+		for k, v := range parseFFMetadata(s) {
+			if k != strings.ToLower(k) || strings.ContainsAny(cleanTag(v), "\r\n") {
+				t.Errorf("parseFFMetadata(%q): %q = %q", s, k, v)
+			}
+		}
+	})
+}
