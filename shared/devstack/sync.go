@@ -319,7 +319,7 @@ func (s *Syncer) stat(root *os.Root, key string) (fs.FileInfo, bool) {
 		s.skip(key, "not a regular file")
 		return nil, false
 	case !ingest.Audio(key):
-		s.skip(key, ingest.Plan(ingest.Facts{Key: key}, ingest.Defaults()).Reason)
+		s.skip(key, ingest.Plan(ingest.Facts{Key: key, Size: 1}, ingest.Defaults()).Reason)
 		return nil, false
 	}
 	if r := manifest.KeyProblem(manifest.NormalKey(key)); r != "" {

@@ -134,7 +134,8 @@ func walkDir(dir, prefix string) []*File {
 		}
 		f := &File{Name: name, Decision: Decision{Key: manifest.NormalKey(prefix + rel)}}
 		if !Audio(rel) && d.Type().IsRegular() {
-			f.Outcome, f.Reason = Skip, Plan(Facts{Key: f.Key}, Defaults()).Reason
+			// Decided by the name alone: skipped, or a playlist refused.
+			f.Decision = Plan(Facts{Key: f.Key, Size: 1}, Defaults())
 		} else {
 			open(f, root, filepath.FromSlash(rel))
 		}

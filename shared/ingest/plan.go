@@ -132,8 +132,9 @@ var errNotMeasured = errors.New("not measured")
 // plan is Plan, with Outcome 0 when it needs a measurement it lacks.
 func plan(f Facts, o Options) Decision {
 	refuse := func(why string) Decision { return Decision{Outcome: Refuse, Reason: why, Key: f.Key} }
-	if r := manifest.KeyProblem(f.Key); r != "" {
-		return refuse("name cannot be a key: " + r)
+	switch strings.ToLower(path.Ext(f.Key)) {
+	case ".pls", ".m3u", ".m3u8":
+		return refuse(audio.PlaylistReason) // what the owner meant as audio: say why not
 	}
 	if !Audio(f.Key) {
 		ext := path.Ext(f.Key)
@@ -141,6 +142,9 @@ func plan(f Facts, o Options) Decision {
 			return Decision{Outcome: Skip, Reason: "not an audio file (no extension)", Key: f.Key}
 		}
 		return Decision{Outcome: Skip, Reason: "not an audio file (" + ext + ")", Key: f.Key}
+	}
+	if r := manifest.KeyProblem(f.Key); r != "" {
+		return refuse("name cannot be a key: " + r)
 	}
 	if f.Size == 0 {
 		return refuse("zero-byte file")

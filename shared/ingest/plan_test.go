@@ -49,6 +49,7 @@ func TestPlan(t *testing.T) {
 		{"notes skipped", Facts{Key: "LEEME.txt", Size: 9}, def, Skip, "not an audio file (.txt)", "LEEME.txt"},
 		{"no extension skipped", Facts{Key: "README", Size: 9}, def, Skip, "not an audio file (no extension)", "README"},
 		{"cover skipped", Facts{Key: "a/cover.jpg", Size: 9}, def, Skip, "not an audio file (.jpg)", "a/cover.jpg"},
+		{"playlist refused", Facts{Key: "lista.m3u8", Size: 9}, def, Refuse, audio.PlaylistReason, "lista.m3u8"},
 		{"zero bytes", Facts{Key: "e.mp3", Size: 0}, def, Refuse, "zero-byte file", "e.mp3"},
 		{"bidi name", Facts{Key: "evil\u202eb.mp3", Size: 9}, def, Refuse, "name cannot be a key: contains the invisible character U+202E, which can make a name look like another", "evil\u202eb.mp3"},
 		{"zero-width name", Facts{Key: "a\u200bb.mp3", Size: 9}, def, Refuse, "name cannot be a key: contains the invisible character U+200B, which can make a name look like another", "a\u200bb.mp3"},
