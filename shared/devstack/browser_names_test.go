@@ -1,6 +1,7 @@
 package devstack_test
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -103,7 +104,11 @@ func TestBrowserPageWords(t *testing.T) {
 	if out, err := exec.Command("touch", empty).CombinedOutput(); err != nil {
 		t.Fatalf("touch: %v\n%s", err, out)
 	}
-	ctx, s := openSimulator(t, map[string]string{"Zorros/a.mp3": src, "chistes/b.mp3": src, "Árboles/c.mp3": src, "roto.mp3": empty}, 3)
+	leeme := filepath.Join(t.TempDir(), "LEEME.txt")
+	if err := os.WriteFile(leeme, []byte("hola"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, s := openSimulator(t, map[string]string{"Zorros/a.mp3": src, "chistes/b.mp3": src, "Árboles/c.mp3": src, "roto.mp3": empty, "LEEME.txt": leeme}, 3)
 	if want := []string{"Árboles", "chistes", "Zorros"}; strings.Join(s.Playlists, ",") != strings.Join(want, ",") {
 		t.Errorf("playlists %q; want %q", s.Playlists, want)
 	}
@@ -120,7 +125,7 @@ func TestBrowserPageWords(t *testing.T) {
 	if !strings.Contains(hint, "“pon árboles”") {
 		t.Errorf("es-ES hint %q; want it to suggest “pon árboles”, the first playlist", hint)
 	}
-	if !strings.Contains(rejected, "No se reproducen") || !strings.Contains(rejected, "roto.mp3 — archivo vacío") {
+	if !strings.Contains(rejected, "No se reproducen") || !strings.Contains(rejected, "roto.mp3 — archivo vacío") || !strings.Contains(rejected, "LEEME.txt — no es un archivo de audio (.txt)") {
 		t.Errorf("es-ES rejected list %q; want roto.mp3 with its reason in Spanish", rejected)
 	}
 	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.ID("locale"), "en-US")); err != nil {

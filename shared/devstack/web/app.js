@@ -104,14 +104,29 @@
       [/^MP4 file without a moov box$/, "archivo MP4 sin caja moov"],
       [/^([\d.]+) kbps: Alexa plays (\d+)–(\d+) kbps$/, "$1 kbps: Alexa reproduce de $2 a $3 kbps"],
       [/^same key (".*") as (.+)$/, "la misma clave $1 que $2"],
+      [/^not an audio file \(no extension\)$/, "no es un archivo de audio (sin extensión)"],
+      [/^not an audio file \((.+)\)$/, "no es un archivo de audio ($1)"],
+      [/^(\w+) is not a format Alexa plays$/, "$1 no es un formato que Alexa reproduzca"],
+      [/^conversion is off$/, "la conversión está desactivada"],
+      [/^needs ffmpeg to convert$/, "hace falta ffmpeg para convertirlo"],
+      [/^normalizing needs ffmpeg$/, "normalizar necesita ffmpeg"],
+      [/^a link that leads out of the media folder \(or to nothing\)$/, "un enlace que sale de la carpeta (o no lleva a nada)"],
+      [/^a link out of the folder \(to (.+)\)$/, "un enlace que sale de la carpeta (a $1)"],
+      [/^a link to nothing \((.+)\)$/, "un enlace que no lleva a nada ($1)"],
+      [/^not a regular file$/, "no es un archivo normal"],
+      [/^name cannot be a key: (.+)$/, "el nombre no puede ser una clave: $1"],
+      [/^cannot read: (.+)$/, "no se puede leer: $1"],
     ],
   };
-  // reason is a file's reason in the locale's language.
+  // reason is a file's reason in the locale's language, part by part
+  // ("WAV is not a format Alexa plays; conversion is off").
   function reason(text) {
-    for (const [re, words] of reasons[lang()] || []) {
-      if (re.test(text)) return text.replace(re, words);
-    }
-    return text;
+    return text.split("; ").map((part) => {
+      for (const [re, words] of reasons[lang()] || []) {
+        if (re.test(part)) return part.replace(re, words);
+      }
+      return part;
+    }).join("; ");
   }
   // spokenName is how a folder is said ("Cuentos_de-Miedo" → "cuentos de miedo"), as shared/spoken.Form.
   const spokenName = (name) => name.toLowerCase().replace(/[^\p{L}\p{N}']+/gu, " ").trim();
