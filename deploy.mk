@@ -3,9 +3,9 @@
 #   make build                 the three Lambda bootstraps, zipped into build/NAME.zip
 #   make package [STAGE=dev] [REGION=r]  build, then write the CloudFormation template to .serverless/
 #                              (needs JOKEBOX_SKILL_ID, or SLS_FLAGS='--param skillId=amzn1.ask.skill.…')
-#   make deploy  [STAGE=dev] [REGION=r]  build, then deploy the stack (needs AWS credentials and
-#                              JOKEBOX_SKILL_ID, or SLS_FLAGS='--param skillId=amzn1.ask.skill.…')
-#   make remove  [STAGE=dev] [REGION=r]  delete the stack (the audio bucket is kept)
+#   make deploy  [STAGE=dev] [REGION=r]  jokebox deploy: the skill, the stack, its manifest and
+#                              models, testing on (needs AWS credentials and jokebox login's, or ASK_*)
+#   make remove  [STAGE=dev] [REGION=r]  jokebox destroy: delete the stack (the audio bucket is kept)
 #   make lint-deploy           cfn-lint on the packaged template, actionlint on the workflows (as make lint)
 #
 # serverless is the osls fork pinned in package.json, run from node_modules.
@@ -26,13 +26,13 @@ CFN_TEMPLATE := .serverless/cloudformation-template-update-stack.json
 
 .PHONY: build package deploy remove lint-deploy FORCE
 
-# package and deploy need the skill ID (serverless.yml has one only for the
-# test and local stages): say so before building anything, not minutes later.
-ifneq ($(filter package deploy,$(MAKECMDGOALS)),)
+# package needs the skill ID (serverless.yml has one only for the test and
+# local stages): say so before building anything, not minutes later.
+ifneq ($(filter package,$(MAKECMDGOALS)),)
 ifeq ($(filter test local,$(STAGE)),)
 ifeq ($(strip $(JOKEBOX_SKILL_ID))$(findstring skillId,$(SLS_FLAGS)),)
-$(error JOKEBOX_SKILL_ID is not set. make $(filter package deploy,$(MAKECMDGOALS)) needs your Alexa skill's ID (amzn1.ask.skill.…, under "Copy Skill ID" in the Alexa developer console): \
-  run  JOKEBOX_SKILL_ID=amzn1.ask.skill.… make $(filter package deploy,$(MAKECMDGOALS))  or  make $(filter package deploy,$(MAKECMDGOALS)) SLS_FLAGS='--param skillId=amzn1.ask.skill.…')
+$(error JOKEBOX_SKILL_ID is not set. make package needs your Alexa skill's ID (amzn1.ask.skill.…, which jokebox deploy prints): \
+  run  JOKEBOX_SKILL_ID=amzn1.ask.skill.… make package  or  make package SLS_FLAGS='--param skillId=amzn1.ask.skill.…')
 endif
 endif
 endif
@@ -55,11 +55,12 @@ node_modules/.package-lock.json: package.json package-lock.json
 package: build node_modules/.package-lock.json
 	region=$$($(JOKEBOX) region $(REGION_FLAG)) && $(SLS) package --stage $(STAGE) --region "$$region" $(SLS_FLAGS)
 
-deploy: build node_modules/.package-lock.json
-	region=$$($(JOKEBOX) region $(REGION_FLAG)) && $(SLS) deploy --stage $(STAGE) --region "$$region" $(SLS_FLAGS)
+# jokebox deploy runs `make build` and installs osls itself.
+deploy:
+	$(JOKEBOX) deploy --stage $(STAGE) $(REGION_FLAG)
 
-remove: node_modules/.package-lock.json
-	region=$$($(JOKEBOX) region $(REGION_FLAG)) && $(SLS) remove --stage $(STAGE) --region "$$region" $(SLS_FLAGS)
+remove:
+	$(JOKEBOX) destroy --stage $(STAGE) $(REGION_FLAG)
 
 # Lints the `test` stage's template, which needs no skill ID or credentials.
 lint-deploy: build node_modules/.package-lock.json

@@ -78,6 +78,8 @@ func newTree() *command {
 		invokeCommand(),
 		skillCommand(),
 		releaseCommand(),
+		deployCommand(),
+		destroyCommand(),
 		regionCommand(),
 		loginCommand(),
 	}}

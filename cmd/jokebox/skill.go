@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jokebox/jokebox/shared/config"
+	"github.com/jokebox/jokebox/shared/deploy"
 	"github.com/jokebox/jokebox/shared/skill"
 	"github.com/jokebox/jokebox/shared/skillpkg"
 	"github.com/jokebox/jokebox/shared/smapi"
@@ -105,26 +106,16 @@ func runSkillDeployModel(ctx context.Context, c *cli, dir, stage, locale string)
 		}
 		locales = []string{locale}
 	}
-	bodies, err := modelBodies(pkg, locales)
+	bodies, err := deploy.ModelBodies(pkg, locales)
 	if err != nil {
 		return err
-	}
-	client := newSMAPIClient(c, ask)
-	for _, l := range locales {
-		b := bodies[l]
-		fmt.Fprintf(c.stdout, "%s: uploading interaction model to %s\n", l, stage)
-		if err := client.PutInteractionModel(ctx, skillID, stage, l, b); err != nil {
-			return err
-		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, modelBuildTimeout)
 	defer cancel()
-	err = client.WaitModelBuild(ctx, skillID, locales, func(l, status string) {
-		fmt.Fprintf(c.stdout, "%s: %s\n", l, status)
-	})
+	_, note, err := deploy.UploadModels(ctx, newSMAPIClient(c, ask), skillID, stage, bodies, c.stdout)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "interaction models built: %s\n", strings.Join(locales, ", "))
+	fmt.Fprintf(c.stdout, "interaction models: %s\n", note)
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/jokebox/jokebox/shared/app"
 	"github.com/jokebox/jokebox/shared/config"
 	"github.com/jokebox/jokebox/shared/manifest"
 	"github.com/jokebox/jokebox/shared/skillpkg"
@@ -71,13 +72,21 @@ func buildFromManifest(ctx context.Context, c *cli, dir string) (*skillpkg.Packa
 	if err != nil {
 		return nil, nil, err
 	}
+	built, err := buildPackage(c, dir, folders)
+	return built, folders, err
+}
+
+// buildPackage builds the package in dir for folders and validates it,
+// printing the folders it left out and every problem. `skill build`,
+// `skill deploy-model` and `deploy` all build with it.
+func buildPackage(c *cli, dir string, folders []string) (*skillpkg.Package, error) {
 	pkg, err := skillpkg.Load(dir)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	over, err := pkg.ParseOverrides()
 	if err != nil {
-		return nil, nil, fmt.Errorf("skill package %s: %w", dir, err)
+		return nil, fmt.Errorf("skill package %s: %w", dir, err)
 	}
 	built, skipped := skillpkg.Build(pkg, folders, over)
 	for _, s := range skipped {
@@ -87,23 +96,9 @@ func buildFromManifest(ctx context.Context, c *cli, dir string) (*skillpkg.Packa
 		for _, p := range ps {
 			fmt.Fprintln(c.stdout, p)
 		}
-		return nil, nil, fmt.Errorf("built skill package: %d problems", len(ps))
+		return nil, fmt.Errorf("built skill package: %d problems", len(ps))
 	}
-	return built, folders, nil
-}
-
-// modelBodies are the bodies deploy-model uploads, by locale: the bytes
-// `skill build` writes to each model file.
-func modelBodies(pkg *skillpkg.Package, locales []string) (map[string][]byte, error) {
-	bodies := make(map[string][]byte, len(locales))
-	for _, l := range locales {
-		b, err := skillpkg.EncodeModel(pkg.Models[l])
-		if err != nil {
-			return nil, err
-		}
-		bodies[l] = b
-	}
-	return bodies, nil
+	return built, nil
 }
 
 // manifestFolders reads the folder playlists of the current manifest.
@@ -112,6 +107,11 @@ func manifestFolders(ctx context.Context, c *cli) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	return storeFolders(ctx, a)
+}
+
+// storeFolders reads the folder playlists of a's current manifest.
+func storeFolders(ctx context.Context, a *app.App) ([]string, error) {
 	m, err := a.Store.Load(ctx)
 	if errors.Is(err, manifest.ErrEmpty) {
 		return nil, fmt.Errorf("no manifest in %s yet: upload audio and run jokebox reindex first: %w", a.Config.Bucket, err)

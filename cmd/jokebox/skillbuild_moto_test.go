@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/jokebox/jokebox/shared/deploy"
 	"github.com/jokebox/jokebox/shared/skillpkg"
 )
 
@@ -112,7 +113,7 @@ func TestMotoSkillBuild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bodies, err := modelBodies(deployed, deployed.Locales())
+	bodies, err := deploy.ModelBodies(deployed, deployed.Locales())
 	if err != nil {
 		t.Fatal(err)
 	}

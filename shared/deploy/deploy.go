@@ -160,7 +160,7 @@ func (d *Deployer) Deploy(ctx context.Context) (*Result, error) {
 	// The alias steps are release's (see release.Releaser.NextSteps); they
 	// name the function, which is known once the stack is read.
 	rel := *d.Release
-	rel.Function, rel.SkillID = "the skill function", "the skill"
+	rel.Function, rel.SkillID = "the skill function", "(the stage's)"
 	var next []release.Step
 	steps := []release.Step{
 		{Name: "find or create the skill", Run: func(ctx context.Context) (string, error) {
@@ -285,6 +285,11 @@ func (d *Deployer) skill(ctx context.Context, res *Result) (string, error) {
 		return "skill " + info.SkillID + ", from the deployed stack", nil
 	}
 	if d.SkillID != "" {
+		// Before any stack answers it: a skill of another vendor, or a
+		// mistyped ID, is refused here.
+		if _, err := d.Skill.GetManifest(ctx, d.SkillID, Stage); err != nil {
+			return "", fmt.Errorf("read skill %s (JOKEBOX_SKILL_ID): %w", d.SkillID, err)
+		}
 		res.SkillID = d.SkillID
 		return "skill " + d.SkillID + ", from JOKEBOX_SKILL_ID", nil
 	}
@@ -385,31 +390,15 @@ func CreationManifest(src *skillpkg.Package) ([]byte, error) {
 	return json.Marshal(doc)
 }
 
-// ManifestWithEndpoint is the built package's skill.json with
-// apis.custom.endpoint.uri, and events.endpoint.uri when the manifest has
-// events, set to endpoint.
+// ManifestWithEndpoint is the built package's skill.json with its
+// endpoint (and the events' endpoint, when it subscribes to events) set
+// to endpoint, as smapi.SetEndpointURI sets them.
 func ManifestWithEndpoint(built *skillpkg.Package, endpoint string) ([]byte, error) {
-	doc, err := skillDoc(built)
+	b, err := json.Marshal(built.Skill)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("encode skill.json: %w", err)
 	}
-	m := doc["manifest"].(map[string]any)
-	for i, p := range endpointPaths {
-		parent := dig(m, p[:len(p)-1]...)
-		if parent == nil && i > 0 {
-			continue // no events: nothing to point
-		}
-		if parent == nil {
-			return nil, errors.New("skill.json has no apis.custom")
-		}
-		ep, _ := parent[p[len(p)-1]].(map[string]any)
-		if ep == nil {
-			ep = map[string]any{}
-			parent[p[len(p)-1]] = ep
-		}
-		ep["uri"] = endpoint
-	}
-	return json.Marshal(doc)
+	return smapi.SetEndpointURI(b, endpoint)
 }
 
 // endpointPaths are the manifest's endpoint objects, by path under

@@ -506,8 +506,11 @@ func TestDeploySkillSources(t *testing.T) {
 		d.SkillID = configured
 		_, err := d.Deploy(t.Context())
 		var se *release.StepError
-		if !errors.As(err, &se) || !strings.Contains(err.Error(), "resume with: jokebox deploy") {
-			t.Errorf("Deploy = %v; want a StepError with the resume command", err)
+		if !errors.As(err, &se) || !strings.Contains(err.Error(), "resume with: jokebox deploy") || !strings.Contains(err.Error(), "belongs to another vendor") {
+			t.Errorf("Deploy = %v; want a StepError naming the other vendor, with the resume command", err)
+		}
+		if w.stack.exists {
+			t.Error("a stack was deployed for a skill SMAPI refused")
 		}
 	})
 }

@@ -3,11 +3,13 @@ package deploy
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -76,8 +78,16 @@ func (o *OSLS) Info(ctx context.Context) (StackInfo, bool, error) {
 	return info, true, nil
 }
 
-// Deploy builds the functions (Build) and runs `serverless deploy` for
-// skillID. Its note says whether osls changed the stack.
+// Deploy builds the functions (Build), packages the stack into
+// .serverless and deploys that package for skillID. Its note says whether
+// osls changed the stack.
+//
+// osls skips a deploy whose template and artifacts equal the last
+// deployed ones, but it hashes only the zips inside .serverless, while
+// serverless.yml's functions point at build/NAME.zip: it would deploy
+// every time. So the zips are copied into the package first, where osls's
+// check finds them, and an unchanged stage really is "No changes to
+// deploy".
 func (o *OSLS) Deploy(ctx context.Context, skillID string) (string, error) {
 	if skillID == "" {
 		return "", errors.New("deploy the stack: no skill ID")
@@ -87,7 +97,14 @@ func (o *OSLS) Deploy(ctx context.Context, skillID string) (string, error) {
 			return "", fmt.Errorf("build the functions (%s): %w", strings.Join(o.Build, " "), err)
 		}
 	}
-	out, err := o.run(ctx, o.Bin, o.args("deploy", skillID)...)
+	pkg := filepath.Join(o.Dir, ".serverless")
+	if _, err := o.run(ctx, o.Bin, append(o.args("package", skillID), "--package", pkg)...); err != nil {
+		return "", err
+	}
+	if err := copyArtifacts(pkg); err != nil {
+		return "", err
+	}
+	out, err := o.run(ctx, o.Bin, append(o.args("deploy", skillID), "--package", pkg)...)
 	if err != nil {
 		return "", err
 	}
@@ -95,6 +112,47 @@ func (o *OSLS) Deploy(ctx context.Context, skillID string) (string, error) {
 		return "stack unchanged (osls: No changes to deploy)", nil
 	}
 	return "stack " + Service + "-" + o.Stage + " deployed in " + o.Region, nil
+}
+
+// copyArtifacts copies each function's artifact that the package's state
+// names into the package directory, under its own name.
+func copyArtifacts(pkg string) error {
+	b, err := os.ReadFile(filepath.Join(pkg, "serverless-state.json"))
+	if err != nil {
+		return fmt.Errorf("read the packaged state: %w", err)
+	}
+	var state struct {
+		Service struct {
+			Functions map[string]struct {
+				Package struct {
+					Artifact string `json:"artifact"`
+				} `json:"package"`
+			} `json:"functions"`
+		} `json:"service"`
+	}
+	if err := json.Unmarshal(b, &state); err != nil {
+		return fmt.Errorf("read the packaged state: %w", err)
+	}
+	for name, fn := range state.Service.Functions {
+		a := fn.Package.Artifact
+		if a == "" {
+			return fmt.Errorf("the packaged state names no artifact for function %s", name)
+		}
+		if !filepath.IsAbs(a) {
+			a = filepath.Join(filepath.Dir(pkg), a)
+		}
+		if filepath.Dir(a) == pkg {
+			continue
+		}
+		data, err := os.ReadFile(a)
+		if err != nil {
+			return fmt.Errorf("function %s: %w", name, err)
+		}
+		if err := os.WriteFile(filepath.Join(pkg, filepath.Base(a)), data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Remove runs `serverless remove`. The audio bucket is kept: its
