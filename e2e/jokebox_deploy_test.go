@@ -120,7 +120,7 @@ func (w *deployWorld) env(t *testing.T, extra ...string) []string {
 	set := map[string]string{}
 	for _, kv := range os.Environ() {
 		k, v, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(k, "AWS_") || strings.HasPrefix(k, "JOKEBOX_") || strings.HasPrefix(k, "ASK_") || k == "HOME" {
+		if strings.HasPrefix(k, "AWS_") || strings.HasPrefix(k, "JOKEBOX_") || strings.HasPrefix(k, "ASK_") || strings.HasPrefix(k, "XDG_") || k == "HOME" {
 			continue
 		}
 		set[k] = v
@@ -326,8 +326,8 @@ func deployBadInput(t *testing.T, w *deployWorld, stage, id string) {
 			env:  []string{"AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=", "AWS_EC2_METADATA_DISABLED=true"},
 			want: []string{"no AWS credentials", "aws configure"}},
 		{name: "no Login with Amazon credentials",
-			env:  []string{"ASK_REFRESH_TOKEN=", "ASK_LWA_CLIENT_ID="},
-			want: []string{"no Login with Amazon credentials", "ASK_REFRESH_TOKEN", "run jokebox login"}},
+			env:  []string{"ASK_REFRESH_TOKEN=", "ASK_LWA_CLIENT_ID=", "ASK_LWA_CLIENT_SECRET=", "ASK_LWA_CLIENT_CONFIRMATION="},
+			want: []string{"no SMAPI credentials", "ASK_REFRESH_TOKEN", "run jokebox login"}},
 		{name: "revoked refresh token",
 			setup: w.smapi.RevokeRefreshTokens,
 			want:  []string{"run jokebox login again", "resume with: jokebox deploy"}},

@@ -103,17 +103,14 @@ func newStageEnv(ctx context.Context, c *cli, stage, regionFlag string, dryRun b
 	}, nil
 }
 
-// smapiFromEnv builds the SMAPI client and reads the vendor.
+// smapiFromEnv builds the SMAPI client, with the credentials and vendor
+// of the environment or the login file.
 func smapiFromEnv(c *cli) (*smapi.Client, string, error) {
-	s, err := loadSMAPIConfig(c.getenv)
-	var me *missingCredentialsError
-	if errors.As(err, &me) {
-		return nil, "", fmt.Errorf("no Login with Amazon credentials (%w): run jokebox login, or set them (jokebox login --print shows the lines for CI secrets)", err)
-	}
+	s, err := loadSMAPIConfig(c)
 	if err != nil {
 		return nil, "", err
 	}
-	return newSMAPIClient(c, s), s.ask.VendorID, nil
+	return newSMAPIClient(c, s), s.vendorID, nil
 }
 
 // deployCommand is `jokebox deploy`.

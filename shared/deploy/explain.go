@@ -3,6 +3,7 @@ package deploy
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/jokebox/jokebox/shared/smapi"
 )
@@ -28,6 +29,8 @@ func Explain(err error) error {
 	hint := ""
 	var se *smapi.Error
 	switch {
+	case errors.Is(err, smapi.ErrLWA) && strings.Contains(err.Error(), "jokebox login"):
+		return err // the token source said what to do
 	case errors.Is(err, smapi.ErrLWA):
 		hint = "Login with Amazon refused the credentials (a revoked or expired refresh token, or a wrong client ID or secret): run jokebox login again"
 	case errors.As(err, &se) && (se.StatusCode == http.StatusUnauthorized || se.StatusCode == http.StatusForbidden):
