@@ -2,7 +2,6 @@ package alexa
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -239,7 +238,7 @@ func Decode(b []byte) (*Request, error) {
 		return nil, fmt.Errorf("%w: body of %d bytes", ErrInvalid, len(b))
 	}
 	var r Request
-	if err := json.Unmarshal(b, &r); err != nil {
+	if err := unmarshal(b, &r); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	if err := r.Validate(); err != nil {
