@@ -190,12 +190,15 @@ func largeLayouts(t *testing.T, dir string, short bool) map[string]corpusWant {
 		args []string
 		want corpusWant
 	}{
-		"one-hour.m4a":         {append(noise("22050", 3600), "-b:a", "16k", "-movflags", "+faststart", "-metadata", "title=One hour"), corpusWant{format: FormatMP4, title: "One hour"}},
-		"one-hour-8k.m4a":      {append(noise("8000", 3600), "-b:a", "8k", "-movflags", "+faststart"), corpusWant{reason: "8 kbps: Alexa plays 16–384 kbps"}},
-		"long-8k-end.m4a":      {append(noise("8000", 600), "-b:a", "8k"), corpusWant{reason: "8 kbps: Alexa plays 16–384 kbps"}},
-		"long-end.m4a":         {append(noise("22050", 120), "-b:a", "24k", "-metadata", "title=Long, moov at the end"), corpusWant{format: FormatMP4, title: "Long, moov at the end"}},
-		"long-8k-frag.mp4":     {append(noise("8000", 600), "-b:a", "8k", "-movflags", "frag_keyframe+empty_moov"), corpusWant{reason: "8 kbps: Alexa plays 16–384 kbps"}},
-		"long-frag.mp4":        {append(noise("22050", 600), "-b:a", "24k", "-movflags", "frag_keyframe+empty_moov"), corpusWant{format: FormatMP4}},
+		"one-hour.m4a":     {append(noise("22050", 3600), "-b:a", "16k", "-movflags", "+faststart", "-metadata", "title=One hour"), corpusWant{format: FormatMP4, title: "One hour"}},
+		"one-hour-8k.m4a":  {append(noise("8000", 3600), "-b:a", "8k", "-movflags", "+faststart"), corpusWant{reason: "8 kbps: Alexa plays 16–384 kbps"}},
+		"long-8k-end.m4a":  {append(noise("8000", 600), "-b:a", "8k"), corpusWant{reason: "8 kbps: Alexa plays 16–384 kbps"}},
+		"long-end.m4a":     {append(noise("22050", 120), "-b:a", "24k", "-metadata", "title=Long, moov at the end"), corpusWant{format: FormatMP4, title: "Long, moov at the end"}},
+		"long-8k-frag.mp4": {append(noise("8000", 600), "-b:a", "8k", "-movflags", "frag_keyframe+empty_moov"), corpusWant{reason: "8 kbps: Alexa plays 16–384 kbps"}},
+		"long-frag.mp4":    {append(noise("22050", 600), "-b:a", "24k", "-movflags", "frag_keyframe+empty_moov"), corpusWant{format: FormatMP4}},
+		// 1 s fragments, 600 of them: counted until the bound, then extrapolated.
+		"many-frag.mp4":        {append(noise("22050", 600), "-b:a", "24k", "-movflags", "frag_keyframe+empty_moov", "-frag_duration", "1000000"), corpusWant{format: FormatMP4}},
+		"many-frag-8k.mp4":     {append(noise("8000", 600), "-b:a", "8k", "-movflags", "frag_keyframe+empty_moov", "-frag_duration", "1000000"), corpusWant{reason: "8 kbps: Alexa plays 16–384 kbps"}},
 		"long-vbr-no-xing.mp3": {[]string{"-f", "lavfi", "-i", "anoisesrc=r=22050:a=0.1:c=pink", "-t", "300", "-ac", "1", "-c:a", "libmp3lame", "-q:a", "7", "-write_xing", "0"}, corpusWant{format: FormatMP3}},
 	}
 	var wg sync.WaitGroup
