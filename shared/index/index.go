@@ -15,14 +15,13 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net/http"
 	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/jokebox/jokebox/shared/apierr"
 	"github.com/jokebox/jokebox/shared/audio"
 	"github.com/jokebox/jokebox/shared/manifest"
 )
@@ -138,7 +137,7 @@ func (ix *Indexer) observe(ctx context.Context, m *manifest.Manifest, keys []str
 	ix.each(ctx, len(keys), func(i int) {
 		key := keys[i]
 		head, err := ix.objects.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &ix.bucket, Key: &key})
-		if isNotFound(err) {
+		if apierr.IsNotFound(err) {
 			c := manifest.Remove(key)
 			results[i] = result{change: &c}
 			return
@@ -191,9 +190,9 @@ func (ix *Indexer) probe(ctx context.Context, key, etag string, size int64) (man
 	case errors.Is(err, audio.ErrNotPlayable):
 		ix.log.InfoContext(ctx, "rejected", "key", key, "reason", audio.Reason(err), "gets", r.gets, "bytes", r.bytes)
 		return manifest.Reject(manifest.Rejection{Key: key, Size: size, ETag: etag, Reason: audio.Reason(err)}), nil
-	case isNotFound(err):
+	case apierr.IsNotFound(err):
 		return manifest.Remove(key), nil
-	case isStatus(err, http.StatusPreconditionFailed):
+	case apierr.IsConflict(err): // the If-Match of a read
 		return manifest.Change{}, fmt.Errorf("read %s: %w", key, errReplaced)
 	case err != nil:
 		return manifest.Change{}, fmt.Errorf("read %s: %w", key, err)
@@ -278,10 +277,3 @@ func (p *probeCache) get(key, etag string, probe func() (manifest.Change, error)
 
 // errReplaced reports an object that was replaced while it was being read.
 var errReplaced = errors.New("object replaced while indexing")
-
-func isNotFound(err error) bool { return isStatus(err, http.StatusNotFound) }
-
-func isStatus(err error, code int) bool {
-	var re *awshttp.ResponseError
-	return errors.As(err, &re) && re.HTTPStatusCode() == code
-}

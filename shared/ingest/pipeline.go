@@ -2,15 +2,14 @@ package ingest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/jokebox/jokebox/shared/apierr"
 	"github.com/jokebox/jokebox/shared/transcode"
 )
 
@@ -83,13 +82,12 @@ func (p *Pipeline) Prepare(ctx context.Context, c Client, bucket string, files [
 			continue
 		}
 		head, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(f.Key)})
-		var nf *s3types.NotFound
 		switch {
 		case err == nil && (head.Metadata[MetaHash] == f.Hash || f.Outcome == AsIs && f.sameMD5(aws.ToString(head.ETag))):
 			f.Existing, f.ETag = true, strings.Trim(aws.ToString(head.ETag), `"`)
 			f.Close()
 			continue
-		case err != nil && !errors.As(err, &nf):
+		case err != nil && !apierr.IsNotFound(err):
 			f.refuse("check the bucket: " + err.Error())
 			continue
 		}

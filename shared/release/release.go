@@ -30,8 +30,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/smithy-go"
 
+	"github.com/jokebox/jokebox/shared/apierr"
 	"github.com/jokebox/jokebox/shared/smapi"
 )
 
@@ -380,7 +380,7 @@ func (r *Releaser) publish(ctx context.Context) (string, error) {
 // getAlias returns the alias, or nil if it does not exist.
 func (r *Releaser) getAlias(ctx context.Context, name string) (*lambda.GetAliasOutput, error) {
 	a, err := r.Lambda.GetAlias(ctx, &lambda.GetAliasInput{FunctionName: aws.String(r.Function), Name: aws.String(name)})
-	if isCode(err, "ResourceNotFoundException") {
+	if apierr.IsNotFound(err) {
 		return nil, nil
 	}
 	if err != nil {
@@ -407,7 +407,7 @@ func (r *Releaser) pointAlias(ctx context.Context, name, version, desc string) (
 			Description:     aws.String(desc),
 		})
 		// Someone else created it meanwhile: update it instead.
-		if !isCode(err, "ResourceConflictException", "ConflictException") {
+		if !apierr.IsConflict(err) {
 			if err != nil {
 				return "", "", fmt.Errorf("create alias %s: %w", name, err)
 			}
@@ -467,7 +467,7 @@ func (r *Releaser) grant(ctx context.Context, alias string) (string, error) {
 	sid := StatementID(r.SkillID)
 	pol, err := r.Lambda.GetPolicy(ctx, &lambda.GetPolicyInput{FunctionName: aws.String(r.Function), Qualifier: aws.String(alias)})
 	switch {
-	case isCode(err, "ResourceNotFoundException"):
+	case apierr.IsNotFound(err):
 		// no policy yet
 	case err != nil:
 		return "", fmt.Errorf("get policy of %s: %w", alias, err)
@@ -488,7 +488,7 @@ func (r *Releaser) grant(ctx context.Context, alias string) (string, error) {
 		Principal:        aws.String(AlexaPrincipal),
 		EventSourceToken: aws.String(r.SkillID),
 	})
-	if isCode(err, "ResourceConflictException") {
+	if apierr.IsConflict(err) {
 		return "statement " + sid + " already present", nil
 	}
 	if err != nil {
@@ -605,18 +605,4 @@ func parseDescription(s string) description {
 		}
 	}
 	return d
-}
-
-// isCode reports whether err is an AWS API error with one of the codes.
-func isCode(err error, codes ...string) bool {
-	var ae smithy.APIError
-	if !errors.As(err, &ae) {
-		return false
-	}
-	for _, c := range codes {
-		if ae.ErrorCode() == c {
-			return true
-		}
-	}
-	return false
 }

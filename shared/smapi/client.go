@@ -97,6 +97,10 @@ type Error struct {
 	Violations []StandardizedError
 }
 
+// HTTPStatusCode is the answer's status, as AWS SDK errors give theirs, so
+// apierr recognizes a missing skill or a conflict.
+func (e *Error) HTTPStatusCode() int { return e.StatusCode }
+
 func (e *Error) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "smapi %s %s: HTTP %d", e.Method, e.Path, e.StatusCode)

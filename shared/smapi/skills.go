@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+
+	"github.com/jokebox/jokebox/shared/apierr"
 )
 
 // Vendor is one vendor (developer account) the caller may act for
@@ -168,7 +170,7 @@ func (c *Client) TestingEnabled(ctx context.Context, skillID, stage string) (boo
 	switch {
 	case err == nil:
 		return true, nil
-	case isStatus(err, http.StatusNotFound):
+	case apierr.IsNotFound(err):
 		return false, nil
 	default:
 		return false, err

@@ -21,16 +21,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/jokebox/jokebox/internal/retry"
+	"github.com/jokebox/jokebox/shared/apierr"
 	"github.com/jokebox/jokebox/shared/manifest"
 )
 
@@ -95,8 +94,7 @@ func (s *Store) Pointer(ctx context.Context) (manifest.Pointer, error) {
 	}
 	out, err := s.ssm.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(s.param)})
 	if err != nil {
-		var nf *ssmtypes.ParameterNotFound
-		if errors.As(err, &nf) {
+		if apierr.IsNotFound(err) {
 			return manifest.Pointer{}, ErrNoManifest
 		}
 		return manifest.Pointer{}, fmt.Errorf("read parameter %s: %w", s.param, err)
@@ -202,7 +200,7 @@ func (s *Store) update(ctx context.Context, edit func(context.Context, *manifest
 		}
 		key := manifest.ObjectKey(m.Version)
 		err = s.putNew(ctx, key, b)
-		if isConflict(err) {
+		if apierr.IsConflict(err) {
 			// The SDK retries a PutObject whose answer was lost (a
 			// connection reset, a 5xx sent after the write): when the
 			// first attempt created the object, the retry gets 412 and
@@ -232,7 +230,7 @@ func (s *Store) update(ctx context.Context, edit func(context.Context, *manifest
 			s.log.InfoContext(ctx, "manifest published", "version", p.Version, "entries", p.Entries, "playlists", p.Playlists, "rejected", p.Rejected, "attempt", attempt)
 			return published, nil
 		}
-		if !isConflict(err) {
+		if !apierr.IsConflict(err) {
 			return nil, fmt.Errorf("publish manifest v%d: %w", m.Version, err)
 		}
 		if attempt >= s.MaxAttempts {
@@ -258,7 +256,7 @@ func (s *Store) latest(ctx context.Context, taken int64, rebuild bool) (*manifes
 		v = p.Version
 	}
 	m, err := s.fetchKey(ctx, v)
-	if err != nil && v == taken && isNotFound(err) {
+	if err != nil && v == taken && apierr.IsNotFound(err) {
 		// A 409 ConditionalRequestConflict: the winner's object is not
 		// visible yet. Start again from the pointer.
 		return s.base(ctx, rebuild)
@@ -312,7 +310,7 @@ func (s *Store) base(ctx context.Context, rebuild bool) (*manifest.Manifest, err
 		return nil, err
 	}
 	m, err := s.Fetch(ctx, p)
-	if err == nil || !rebuild || !(errors.Is(err, manifest.ErrCorrupt) || isNotFound(err)) {
+	if err == nil || !rebuild || !(errors.Is(err, manifest.ErrCorrupt) || apierr.IsNotFound(err)) {
 		return m, err
 	}
 	s.log.ErrorContext(ctx, "manifest unreadable, rebuilding from the bucket", "version", p.Version, "err", err)
@@ -361,7 +359,7 @@ func (s *Store) advance(ctx context.Context, p manifest.Pointer) error {
 		if err == nil {
 			break
 		}
-		if !isConflict(err) || attempt >= s.MaxAttempts {
+		if !apierr.IsConflict(err) || attempt >= s.MaxAttempts {
 			return fmt.Errorf("move pointer to v%d: %w", p.Version, err)
 		}
 		if err := retry.Sleep(ctx, conflictBackoff.Delay(attempt)); err != nil {
@@ -403,7 +401,7 @@ func (s *Store) syncParameter(ctx context.Context, p manifest.Pointer) error {
 func (s *Store) s3Pointer(ctx context.Context) (manifest.Pointer, string, error) {
 	out, err := s.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: &s.bucket, Key: aws.String(PointerKey)})
 	if err != nil {
-		if isNotFound(err) {
+		if apierr.IsNotFound(err) {
 			return manifest.Pointer{}, "", ErrNoManifest
 		}
 		return manifest.Pointer{}, "", fmt.Errorf("read pointer: %w", err)
@@ -449,7 +447,7 @@ func (s *Store) holds(ctx context.Context, key string, b []byte) (bool, error) {
 	sum := md5.Sum(b)
 	out, err := s.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: &s.bucket, Key: &key, IfMatch: aws.String(`"` + hex.EncodeToString(sum[:]) + `"`)})
 	if err != nil {
-		if isConflict(err) || isNotFound(err) {
+		if apierr.IsConflict(err) || apierr.IsNotFound(err) {
 			return false, nil
 		}
 		return false, fmt.Errorf("read back %s: %w", key, err)
@@ -468,20 +466,4 @@ func (s *Store) putNew(ctx context.Context, key string, b []byte) error {
 		ContentType: aws.String("application/vnd.jokebox.manifest"),
 	})
 	return err
-}
-
-// isConflict reports S3's answers to a failed conditional write: 412
-// PreconditionFailed, or 409 ConditionalRequestConflict.
-func isConflict(err error) bool {
-	var re *awshttp.ResponseError
-	if errors.As(err, &re) {
-		c := re.HTTPStatusCode()
-		return c == http.StatusPreconditionFailed || c == http.StatusConflict
-	}
-	return false
-}
-
-func isNotFound(err error) bool {
-	var re *awshttp.ResponseError
-	return errors.As(err, &re) && re.HTTPStatusCode() == http.StatusNotFound
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/jokebox/jokebox/internal/awsmem"
 	"github.com/jokebox/jokebox/internal/faultproxy"
 	"github.com/jokebox/jokebox/internal/motoserver"
+	"github.com/jokebox/jokebox/shared/apierr"
 	"github.com/jokebox/jokebox/shared/manifest"
 )
 
@@ -322,7 +323,7 @@ func testCorruptManifest(t *testing.T, s3c objectStore, ssmc SSM, bucket string)
 	if _, err := s3c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &bucket, Key: &p.Key}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Fetch(ctx, p); err == nil || !isNotFound(err) {
+	if _, err := st.Fetch(ctx, p); err == nil || !apierr.IsNotFound(err) {
 		t.Errorf("Fetch of a deleted manifest: %v; want not found", err)
 	}
 	m, err = st.Rebuild(ctx, addKey("d.mp3"))
@@ -533,7 +534,7 @@ func TestUpdateConflicts(t *testing.T) {
 			}
 			return nil
 		}
-		if _, err := st.Update(ctx, addKey("b.mp3")); err == nil || isConflict(err) || puts != 1 {
+		if _, err := st.Update(ctx, addKey("b.mp3")); err == nil || apierr.IsConflict(err) || puts != 1 {
 			t.Fatalf("Update on a failing bucket: %v after %d puts; want the error after 1", err, puts)
 		}
 	})
@@ -548,7 +549,7 @@ func TestUpdateConflicts(t *testing.T) {
 			}
 			return nil
 		}
-		if _, err := st.Update(ctx, addKey("b.mp3")); err == nil || !isConflict(err) {
+		if _, err := st.Update(ctx, addKey("b.mp3")); err == nil || !apierr.IsConflict(err) {
 			t.Fatalf("Update that always loses: %v; want the conflict after MaxAttempts", err)
 		}
 	})
