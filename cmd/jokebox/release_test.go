@@ -73,7 +73,12 @@ func TestConfigErrorsNameEveryVariable(t *testing.T) {
 	}{
 		{"skill deploy-model", func(c *cli) error { return run(context.Background(), c, []string{"skill", "deploy-model"}) },
 			"configuration: missing JOKEBOX_BUCKET, JOKEBOX_SKILL_ID, SMAPI credentials (run jokebox login, which stores them in " + noConfigDir + "/jokebox/login.json, or set ASK_LWA_CLIENT_ID, ASK_LWA_CLIENT_SECRET (or ASK_LWA_CLIENT_CONFIRMATION), ASK_REFRESH_TOKEN)"},
-		{"skill build", func(c *cli) error { return run(context.Background(), c, []string{"skill", "build"}) }, "JOKEBOX_BUCKET"},
+		{"skill build", func(c *cli) error { return run(context.Background(), c, []string{"skill", "build", "--in-place"}) }, "JOKEBOX_BUCKET"},
+		{"skill build needs a target", func(c *cli) error { return run(context.Background(), c, []string{"skill", "build"}) },
+			"skill build: say where to write: --out DIR, or --in-place to overwrite skill-package"},
+		{"skill build with two targets", func(c *cli) error {
+			return run(context.Background(), c, []string{"skill", "build", "--out", "x", "--in-place"})
+		}, "--out x and --in-place contradict each other"},
 		{"release", func(c *cli) error { return run(context.Background(), c, []string{"release"}) },
 			"configuration: missing JOKEBOX_SKILL_FUNCTION (or --function), JOKEBOX_SKILL_ID (or --skill-id), SMAPI credentials (run jokebox login, which stores them in " + noConfigDir + "/jokebox/login.json, or set ASK_LWA_CLIENT_ID, ASK_LWA_CLIENT_SECRET (or ASK_LWA_CLIENT_CONFIRMATION), ASK_REFRESH_TOKEN)"},
 		{"promote needs no SMAPI credentials", func(c *cli) error { return run(context.Background(), c, []string{"release", "promote"}) },

@@ -20,14 +20,30 @@ func skillBuildCommand() *command {
 		example: "jokebox skill build --out /tmp/skill-package",
 		env:     storeEnv()}
 	dir := dirFlag(&cmd.flags, "skill package `DIR` to start from")
-	out := cmd.flags.String("out", "", "`DIR` to write the built package to (default: --dir)")
+	out := cmd.flags.String("out", "", "`DIR` to write the built package to")
+	inPlace := cmd.flags.Bool("in-place", false, "overwrite the package in --dir instead (its models are tracked files)")
 	cmd.run = func(ctx context.Context, c *cli, _ *command, _ []string) error {
-		if *out == "" {
-			*out = *dir
+		to, err := buildTarget(*dir, *out, *inPlace)
+		if err != nil {
+			return err
 		}
-		return runSkillBuild(ctx, c, *dir, *out)
+		return runSkillBuild(ctx, c, *dir, to)
 	}
 	return cmd
+}
+
+// buildTarget is where `skill build` writes: --out, or --dir itself only
+// when --in-place says so, since the package in the repository is tracked.
+func buildTarget(dir, out string, inPlace bool) (string, error) {
+	switch {
+	case out != "" && inPlace:
+		return "", fmt.Errorf("skill build: --out %s and --in-place contradict each other: give one", out)
+	case inPlace:
+		return dir, nil
+	case out == "":
+		return "", fmt.Errorf("skill build: say where to write: --out DIR, or --in-place to overwrite %s", dir)
+	}
+	return out, nil
 }
 
 // runSkillBuild writes the skill package with every locale's playlist
