@@ -10,12 +10,19 @@ ACTIONLINT ?= $(GOTOOLS_BIN)/actionlint
 FUZZTIME ?= 5s
 FUZZTIME_LONG ?= 2m
 
-.PHONY: dev setup test check vet lint unit race fuzz bench-smoke bench audio
+.PHONY: dev setup test short check vet lint unit race fuzz bench-smoke bench audio
 
-## dev: run the whole skill on this machine with the sample audio (http://127.0.0.1:8080)
+## dev: run the whole skill on this machine with the sample audio (http://127.0.0.1:8080); DEV_FLAGS="--addr 127.0.0.1:9090" passes flags
+# Built, then run in the recipe's place, not with `go run`: go run exits 1 whenever it is
+# interrupted, even when the program it runs exits 0, so Ctrl-C would end with "make: *** Error 1".
 dev:
 	@echo "building jokebox: the first build takes about a minute, later ones a few seconds"
-	$(GO) run ./cmd/jokebox dev
+	$(GO) build -o bin/jokebox ./cmd/jokebox
+	exec bin/jokebox dev $(DEV_FLAGS)
+
+## short: the quick loop: every test but the slow and emulator-backed ones (go test -short ./...)
+short:
+	$(GO) test -short ./...
 
 ## test: everything CI runs: setup, vet, staticcheck, all tests (emulators, deploy, browser), race, fuzz, benchmarks once
 test: setup check unit race fuzz bench-smoke
