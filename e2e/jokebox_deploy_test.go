@@ -277,7 +277,8 @@ func TestDeployEndToEnd(t *testing.T) {
 		t.Errorf("the stack answers skill %q; want %q", got, id)
 	}
 	w.checkDeployed(t, id, stage)
-	for _, want := range []string{`"Alexa, abre caja de chistes"`, `"Alexa, open joke box"`, "jokebox add DIR"} {
+	add := "JOKEBOX_BUCKET=jokebox-" + stage + "-123456789012-" + deployRegion + " JOKEBOX_MANIFEST_PARAM=/jokebox/" + stage + "/manifest AWS_REGION=" + deployRegion + " jokebox add DIR"
+	for _, want := range []string{`"Alexa, abre caja de chistes"`, `"Alexa, open joke box"`, add} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the output lacks %s:\n%s", want, out)
 		}

@@ -141,6 +141,7 @@ func runDeploy(ctx context.Context, c *cli, cmd *command, f stageFlags) error {
 		Release: &release.Releaser{Lambda: lambda.NewFromConfig(env.aws)},
 		Source:  src,
 		SkillID: env.cfg.SkillID,
+		Region:  env.region,
 		Out:     c.stdout,
 		DryRun:  *f.dryRun,
 		Resume:  withRegion(resumeCommand(cmd.path, &cmd.flags), *f.region, env.region),

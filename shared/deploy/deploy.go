@@ -114,6 +114,8 @@ type Deployer struct {
 	Source *skillpkg.Package
 	// VendorID is the Amazon developer account's vendor, for a new skill.
 	VendorID string
+	// Region is the stack's region, for the command printed at the end.
+	Region string
 	// SkillID is the configured skill (JOKEBOX_SKILL_ID), or "".
 	SkillID string
 	// Out receives one line per step and the closing instructions.
@@ -139,6 +141,8 @@ type Result struct {
 	// Writes counts the SMAPI writes this run made (skill, manifest,
 	// models, enablement).
 	Writes int
+	// Next is the command that uploads audio to the stage's bucket.
+	Next string
 }
 
 func (d *Deployer) out() io.Writer {
@@ -242,6 +246,7 @@ func (d *Deployer) Deploy(ctx context.Context) (*Result, error) {
 	for _, l := range built.Locales() {
 		res.Say[l] = LaunchPhrase(l, built.Models[l].InteractionModel.LanguageModel.InvocationName)
 	}
+	res.Next = AddCommand(info, d.Region)
 	d.whatNext(res, built)
 	return res, nil
 }
@@ -360,7 +365,23 @@ func (d *Deployer) whatNext(res *Result, built *skillpkg.Package) {
 	for _, l := range built.Locales() {
 		fmt.Fprintf(w, "  %-6s %q\n", l, res.Say[l])
 	}
-	fmt.Fprintln(w, "Next: upload audio, one folder per playlist:  jokebox add DIR")
+	fmt.Fprintln(w, "Next: upload audio, one folder per playlist (jokebox add DIR, with the stage's bucket):")
+	fmt.Fprintln(w, "  "+res.Next)
+}
+
+// AddCommand is the `jokebox add DIR` command line for a deployed stack:
+// with the variables that name its bucket, manifest pointer and region.
+func AddCommand(info StackInfo, region string) string {
+	var b strings.Builder
+	b.WriteString("JOKEBOX_BUCKET=" + info.Bucket)
+	if info.ManifestParam != "" {
+		b.WriteString(" JOKEBOX_MANIFEST_PARAM=" + info.ManifestParam)
+	}
+	if region != "" {
+		b.WriteString(" AWS_REGION=" + region)
+	}
+	b.WriteString(" jokebox add DIR")
+	return b.String()
 }
 
 // LaunchPhrase is what to say to open the skill in locale: "Alexa, abre

@@ -372,7 +372,7 @@ func TestDeployFromNothingThenAgain(t *testing.T) {
 	if got, want := res.Say["es-ES"], "Alexa, abre caja de chistes"; got != want {
 		t.Errorf("say in es-ES %q; want %q", got, want)
 	}
-	if !strings.Contains(out.String(), "jokebox add DIR") || !strings.Contains(out.String(), "Alexa, abre caja de chistes") {
+	if !strings.Contains(out.String(), "JOKEBOX_BUCKET=jokebox-dev-bucket ") || !strings.Contains(out.String(), "jokebox add DIR") || !strings.Contains(out.String(), "Alexa, abre caja de chistes") {
 		t.Errorf("output lacks what to say and the next command:\n%s", out.String())
 	}
 
