@@ -136,8 +136,9 @@ func TestSetupStopsAtOnce(t *testing.T) {
 	}
 }
 
-// TestMakePackageNeedsSkillID: make package and make deploy stop before
-// building anything when no skill ID is given, and say how to give one.
+// TestMakePackageNeedsSkillID: make package stops before building anything
+// when no skill ID is given, and says how to give one. make deploy needs
+// none: it is jokebox deploy, which finds or creates the skill.
 func TestMakePackageNeedsSkillID(t *testing.T) {
 	if _, err := exec.LookPath("make"); err != nil {
 		t.Skip("no make")
@@ -149,10 +150,9 @@ func TestMakePackageNeedsSkillID(t *testing.T) {
 		refused bool
 	}{
 		{[]string{"package"}, "", true},
-		{[]string{"deploy"}, "", true},
-		{[]string{"deploy", "STAGE=prod"}, "", true},
+		{[]string{"package", "STAGE=prod"}, "", true},
 		{[]string{"package"}, "JOKEBOX_SKILL_ID=amzn1.ask.skill.x", false},
-		{[]string{"deploy", "SLS_FLAGS=--param skillId=amzn1.ask.skill.x"}, "", false},
+		{[]string{"package", "SLS_FLAGS=--param skillId=amzn1.ask.skill.x"}, "", false},
 		{[]string{"package", "STAGE=test"}, "", false},
 		{[]string{"build"}, "", false},
 	}
@@ -181,6 +181,21 @@ func TestMakePackageNeedsSkillID(t *testing.T) {
 	}
 }
 
+// TestMakeDeployIsJokeboxDeploy: make deploy runs jokebox deploy with the
+// stage and region it is given, and asks for no skill ID first.
+func TestMakeDeployIsJokeboxDeploy(t *testing.T) {
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("no make")
+	}
+	t.Parallel()
+	cmd := exec.Command("make", "-n", "-C", "..", "deploy", "STAGE=prod", "REGION=eu-west-1")
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "./cmd/jokebox deploy --stage prod --region eu-west-1") {
+		t.Errorf("make -n deploy STAGE=prod REGION=eu-west-1: %v, want jokebox deploy --stage prod --region eu-west-1:\n%s", err, out)
+	}
+}
+
 // TestMakeDevSaysFirstBuildIsSlow: make dev says the first build takes a
 // while before starting it.
 func TestMakeDevSaysFirstBuildIsSlow(t *testing.T) {
@@ -193,9 +208,9 @@ func TestMakeDevSaysFirstBuildIsSlow(t *testing.T) {
 		t.Fatalf("make -n dev: %v\n%s", err, out)
 	}
 	s := string(out)
-	say, run := strings.Index(s, "first build takes about a minute"), strings.Index(s, "go run ./cmd/jokebox dev")
-	if say < 0 || run < 0 || say > run {
-		t.Errorf("make -n dev:\n%s\nwant the first-build notice before go run", s)
+	say, build := strings.Index(s, "first build takes about a minute"), strings.Index(s, "go build -o bin/jokebox ./cmd/jokebox")
+	if say < 0 || build < 0 || say > build || !strings.Contains(s, "exec bin/jokebox dev") {
+		t.Errorf("make -n dev:\n%s\nwant the first-build notice, then the build, then exec bin/jokebox dev (so Ctrl-C reaches jokebox, not make)", s)
 	}
 }
 
