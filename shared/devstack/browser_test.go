@@ -6,6 +6,7 @@ import (
 	"flag"
 	"math"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -164,14 +165,17 @@ func TestBrowserSimulator(t *testing.T) {
 	})
 	t.Logf("next: %q", next.Title)
 
-	// A free-text utterance picks a playlist.
+	// A free-text utterance picks a playlist. ("pon chistes" would not do:
+	// the models hold it as a plain "play jokes" without a slot, and
+	// virtual-alexa agrees, so it plays from the library.)
 	if err := chromedp.Do(ctx,
-		chromedp.SendKeys(chromedp.ID("utterance"), "pon chistes\r"),
+		chromedp.SendKeys(chromedp.ID("utterance"), "pon animales\r"),
 	); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, ctx, "the chistes playlist", 10*time.Second, func(s playerState) bool {
-		return s.Activity == "PLAYING" && s.Title == "medico" && s.CurrentTime > 1
+	waitFor(t, ctx, "the animales playlist", 10*time.Second, func(s playerState) bool {
+		f := strings.Split(s.Token, "|")
+		return s.Activity == "PLAYING" && len(f) > 2 && f[2] == "animales" && s.CurrentTime > 1
 	})
 	if s := state(t, ctx); s.Errors != 0 {
 		t.Errorf("the page logged %d errors", s.Errors)
