@@ -234,3 +234,56 @@ func TestPrintIndexedPeopleOrder(t *testing.T) {
 		t.Errorf("printIndexed wrote\n%q\nwant %q", out.String(), want)
 	}
 }
+
+// TestDevListsSkipped: `jokebox dev` without conversion (--convert=false)
+// and with a link out of the media folder and a note in it uploads only the
+// MP3, and lists the others with their reasons in the terminal and in the
+// page's info, beside the indexer's rejections.
+func TestDevListsSkipped(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	dir := filepath.Join(root, "media")
+	for name, fixture := range map[string]string{"chistes/bien.mp3": "short.mp3", "chistes/voz.wav": "voice.wav", "secreto.mp3": "short.mp3"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "audio", fixture))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, name)
+		if name == "secreto.mp3" {
+			p = filepath.Join(root, name) // outside the media folder
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "chistes", "LEEME.txt"), []byte("hola"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../../secreto.mp3", filepath.Join(dir, "chistes", "enlace.mp3")); err != nil {
+		t.Fatal(err)
+	}
+	base, out := startDev(t, nil, "--convert=false", "--media", dir)
+	for _, want := range []string{
+		"1 files uploaded",
+		"skipped   chistes/LEEME.txt: not an audio file (.txt)",
+		"skipped   chistes/enlace.mp3: a link out of the folder (to ../../secreto.mp3)",
+		"skipped   chistes/voz.wav: WAV is not a format Alexa plays; conversion is off",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("terminal lacks %q:\n%s", want, out)
+		}
+	}
+	rejected := map[string]string{}
+	for _, r := range getInfo(t, base)["rejected"].([]any) {
+		m := r.(map[string]any)
+		rejected[m["key"].(string)], _ = m["reason"].(string)
+	}
+	for _, key := range []string{"chistes/LEEME.txt", "chistes/enlace.mp3", "chistes/voz.wav"} {
+		if rejected[key] == "" {
+			t.Errorf("/api/info rejected lacks %s: %v", key, rejected)
+		}
+	}
+}

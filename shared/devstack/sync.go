@@ -307,11 +307,20 @@ func (s *Syncer) scan(dir string) (files map[string]fs.FileInfo, skipped int, er
 // records why not.
 func (s *Syncer) stat(root *os.Root, key string) (fs.FileInfo, bool) {
 	fi, err := root.Stat(filepath.FromSlash(key)) // follows links that stay inside
+	if err != nil {
+		// A link out of the folder, or an absolute one into it.
+		fh, _, why := ingest.OpenIn(root, filepath.FromSlash(key))
+		if fh == nil {
+			if lst, lerr := root.Lstat(filepath.FromSlash(key)); lerr == nil && lst.Mode()&fs.ModeSymlink != 0 {
+				s.skip(key, why)
+			}
+			return nil, false
+		}
+		fi, err = fh.Stat()
+		fh.Close()
+	}
 	switch {
 	case err != nil:
-		if lst, lerr := root.Lstat(filepath.FromSlash(key)); lerr == nil && lst.Mode()&fs.ModeSymlink != 0 {
-			s.skip(key, "a link that leads out of the media folder (or to nothing)")
-		}
 		return nil, false
 	case fi.IsDir():
 		return nil, false
@@ -382,9 +391,9 @@ func (s *Syncer) upload(ctx context.Context, key string, fi fs.FileInfo) (Change
 	if err != nil {
 		return Change{}, fmt.Errorf("upload %s: %w", key, err)
 	}
-	src, err := root.Open(filepath.FromSlash(key))
-	if err != nil {
-		return Change{}, fmt.Errorf("upload %s: %w", key, err)
+	src, _, why := ingest.OpenIn(root, filepath.FromSlash(key))
+	if src == nil {
+		return Change{}, fmt.Errorf("upload %s: %s", key, why)
 	}
 	defer src.Close()
 	if st, err := src.Stat(); err == nil {

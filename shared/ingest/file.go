@@ -145,36 +145,44 @@ func walkDir(dir, prefix string) []*File {
 	return files
 }
 
-// open opens the file rel of root for f, or refuses f with the reason.
-func open(f *File, root *os.Root, rel string) {
-	f.root, f.rel = root, rel
+// OpenIn opens the file rel inside root: a link that stays in the folder
+// is followed (relative, or absolute into the folder, which os.Root alone
+// takes as leading out); one that leads out of it, or to nothing, is not.
+// It returns the file and its name in root, or nil and why it cannot be
+// read ("a link out of the folder (to ../x.mp3)").
+func OpenIn(root *os.Root, rel string) (*os.File, string, string) {
 	fh, err := root.Open(rel)
-	if err != nil {
-		// os.Root takes every absolute link as leading out; one whose
-		// target is inside the folder is read through its path there.
-		if target, lerr := root.Readlink(rel); lerr == nil && filepath.IsAbs(target) {
-			if dir, aerr := filepath.Abs(root.Name()); aerr == nil {
-				if in, rerr := filepath.Rel(dir, target); rerr == nil && filepath.IsLocal(in) {
-					if fh, err = root.Open(in); err == nil {
-						f.rel = in
-					}
+	if err == nil {
+		return fh, rel, ""
+	}
+	target, lerr := root.Readlink(rel)
+	if lerr != nil { // not a link
+		return nil, "", "cannot read: " + pathErr(err)
+	}
+	if filepath.IsAbs(target) {
+		if dir, aerr := filepath.Abs(root.Name()); aerr == nil {
+			if in, rerr := filepath.Rel(dir, target); rerr == nil && filepath.IsLocal(in) {
+				if fh, err = root.Open(in); err == nil {
+					return fh, in, ""
 				}
 			}
 		}
 	}
-	if err != nil {
-		if lst, lerr := root.Lstat(rel); lerr == nil && lst.Mode()&fs.ModeSymlink != 0 {
-			target, _ := root.Readlink(rel)
-			if errors.Is(err, fs.ErrNotExist) {
-				f.Outcome, f.Reason = Refuse, fmt.Sprintf("a link to nothing (%s)", shown(target))
-			} else {
-				f.Outcome, f.Reason = Refuse, fmt.Sprintf("a link out of the folder (to %s)", shown(target))
-			}
-			return
-		}
-		f.Outcome, f.Reason = Refuse, "cannot read: "+pathErr(err)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, "", fmt.Sprintf("a link to nothing (%s)", shown(target))
+	}
+	return nil, "", fmt.Sprintf("a link out of the folder (to %s)", shown(target))
+}
+
+// open opens the file rel of root for f, or refuses f with the reason.
+func open(f *File, root *os.Root, rel string) {
+	f.root, f.rel = root, rel
+	fh, in, why := OpenIn(root, rel)
+	if fh == nil {
+		f.Outcome, f.Reason = Refuse, why
 		return
 	}
+	f.rel = in
 	st, err := fh.Stat()
 	switch {
 	case err != nil:
