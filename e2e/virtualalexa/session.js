@@ -151,7 +151,17 @@ async function session(locale) {
     check(parseToken(queued).key !== cur.key, "enqueued the playing entry again");
   });
   await step("finished plays the queued one", async () => {
+    // virtual-alexa sends the queued stream's PlaybackStarted without
+    // waiting for it (playbackFinished starts playNext and returns the
+    // Finished request's promise), so it could reach jokebox after the
+    // next steps' requests. A device reports it when the stream starts:
+    // wait for its answer too.
+    const startPlayback = player.playbackStarted.bind(player);
+    let startedAnswer = Promise.resolve();
+    player.playbackStarted = () => (startedAnswer = startPlayback());
     await player.playbackFinished();
+    await startedAnswer;
+    player.playbackStarted = startPlayback;
     check(player.playing().stream.token === queued, `playing ${player.playing().stream.token}, want the queued ${queued}`);
     const started = sent.filter((r) => r.request.type === "AudioPlayer.PlaybackStarted").pop();
     check(started && started.request.token === queued, "no PlaybackStarted for the queued stream");
